@@ -1,0 +1,140 @@
+// The journal: records survive reopening, group commit batches concurrent appends, completions report sequence
+// numbers in order, finished rooms drop out of recovery, and errors are reported rather than swallowed.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "journal/journal.hpp"
+
+using namespace umpire::journal;
+
+namespace {
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("umpire-journal-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  JournalOptions options() const { return {dir_ / "journal.db", true, 4096}; }
+  std::filesystem::path dir_;
+};
+
+std::uint64_t append_and_wait(Journal& journal, Record record) {
+  std::promise<std::uint64_t> committed;
+  journal.append(std::move(record), [&](std::optional<std::string> error, std::uint64_t sequence) {
+    if (error) committed.set_exception(std::make_exception_ptr(JournalError(*error)));
+    else committed.set_value(sequence);
+  });
+  return committed.get_future().get();
+}
+
+}  // namespace
+
+TEST_F(JournalTest, RecordsSurviveReopenInOrder) {
+  {
+    auto journal = Journal::open(options());
+    EXPECT_EQ(append_and_wait(*journal, {0, "room-1", "proposal", "nonce=7", 0}), 1u);
+    EXPECT_EQ(append_and_wait(*journal, {0, "room-2", "proposal", "nonce=8", 0}), 2u);
+    EXPECT_EQ(append_and_wait(*journal, {0, "room-1", "move", std::string("\0\x01\x02", 3), 1234}), 3u);
+  }
+  auto reopened = Journal::open(options());
+  const auto all = reopened->read_all();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].payload, std::string("\0\x01\x02", 3)) << "payloads are binary-safe";
+  EXPECT_EQ(all[2].at_unix_ms, 1234);
+  const auto room1 = reopened->read_room("room-1");
+  ASSERT_EQ(room1.size(), 2u);
+  EXPECT_EQ(room1[0].kind, "proposal");
+  EXPECT_EQ(room1[1].kind, "move");
+  EXPECT_EQ(append_and_wait(*reopened, {0, "room-1", "close_intent", "x", 0}), 4u) << "sequence continues";
+}
+
+TEST_F(JournalTest, ConcurrentAppendsAreGroupCommitted) {
+  auto journal = Journal::open(options());
+  constexpr int kThreads = 4, kPerThread = 500;
+  std::atomic<int> completed{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        journal->append({0, "room-" + std::to_string(t), "move", std::to_string(i), 0},
+                        [&](std::optional<std::string> error, std::uint64_t) {
+                          if (error) ++failures;
+                          ++completed;
+                        });
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  journal->flush();
+  EXPECT_EQ(completed.load(), kThreads * kPerThread);
+  EXPECT_EQ(failures.load(), 0);
+  const auto stats = journal->stats();
+  EXPECT_EQ(stats.records_committed, static_cast<std::uint64_t>(kThreads * kPerThread));
+  EXPECT_LT(stats.commits, stats.records_committed) << "appends queued together must share transactions";
+  // Per room, records keep the order in which that thread appended them.
+  for (int t = 0; t < kThreads; ++t) {
+    const auto records = journal->read_room("room-" + std::to_string(t));
+    ASSERT_EQ(records.size(), static_cast<std::size_t>(kPerThread));
+    for (int i = 0; i < kPerThread; ++i) EXPECT_EQ(records[i].payload, std::to_string(i));
+  }
+}
+
+TEST_F(JournalTest, CompletionsCarryIncreasingSequences) {
+  auto journal = Journal::open(options());
+  std::vector<std::uint64_t> sequences;
+  std::mutex mutex;
+  for (int i = 0; i < 100; ++i) {
+    journal->append({0, "r", "move", std::to_string(i), 0}, [&](std::optional<std::string>, std::uint64_t sequence) {
+      std::lock_guard lock(mutex);
+      sequences.push_back(sequence);
+    });
+  }
+  journal->flush();
+  ASSERT_EQ(sequences.size(), 100u);
+  EXPECT_TRUE(std::is_sorted(sequences.begin(), sequences.end()));
+  EXPECT_EQ(sequences.front(), 1u);
+  EXPECT_EQ(sequences.back(), 100u);
+}
+
+TEST_F(JournalTest, FinishedRoomsLeaveRecoveryButKeepTheirRecords) {
+  {
+    auto journal = Journal::open(options());
+    append_and_wait(*journal, {0, "a", "proposal", "", 0});
+    append_and_wait(*journal, {0, "b", "proposal", "", 0});
+    append_and_wait(*journal, {0, "c", "proposal", "", 0});
+    journal->mark_room_finished("b");
+    journal->mark_room_finished("b");  // idempotent
+  }
+  auto journal = Journal::open(options());
+  EXPECT_EQ(journal->unfinished_rooms(), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(journal->read_room("b").size(), 1u);
+}
+
+TEST_F(JournalTest, InMemoryJournalWorksAndIsPrivate) {
+  auto first = Journal::open({":memory:", false, 16});
+  auto second = Journal::open({":memory:", false, 16});
+  for (int i = 0; i < 40; ++i) first->append({0, "r", "move", std::to_string(i), 0}, nullptr);
+  first->flush();
+  EXPECT_EQ(first->read_all().size(), 40u);
+  EXPECT_TRUE(second->read_all().empty());
+  EXPECT_GE(first->stats().commits, 3u) << "max_batch bounds a transaction";
+}
+
+TEST_F(JournalTest, UnopenablePathIsAClearError) {
+  try {
+    Journal::open({dir_ / "no-such-dir" / "journal.db", true, 16});
+    FAIL();
+  } catch (const JournalError& error) {
+    EXPECT_NE(std::string(error.what()).find("no-such-dir"), std::string::npos) << error.what();
+  }
+}
