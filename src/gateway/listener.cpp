@@ -1,0 +1,70 @@
+// gateway/listener.cpp — the accept loop (see the header).
+#include "gateway/listener.hpp"
+
+namespace umpire::gateway {
+
+namespace {
+
+// Held by a session's handler factory, which lives exactly as long as the session's coroutine: the connection
+// count goes down when the connection is gone, however it ended.
+struct ConnectionTicket {
+  explicit ConnectionTicket(std::shared_ptr<std::atomic<std::size_t>> count) : count(std::move(count)) { ++*this->count; }
+  ~ConnectionTicket() { --*count; }
+  ConnectionTicket(const ConnectionTicket&) = delete;
+  ConnectionTicket& operator=(const ConnectionTicket&) = delete;
+  std::shared_ptr<std::atomic<std::size_t>> count;
+};
+
+}  // namespace
+
+Listener::Listener(asio::io_context& io, ListenerOptions options, std::shared_ptr<asio::ssl::context> tls,
+                   HandlerFactory make_handler)
+    : io_(io), options_(std::move(options)), tls_(std::move(tls)), make_handler_(std::move(make_handler)),
+      acceptor_(asio::make_strand(io)) {
+  acceptor_.open(options_.endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(options_.endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void Listener::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
+
+void Listener::stop() {
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    asio::ip::tcp::socket socket(asio::make_strand(io_));
+    auto [error] = co_await acceptor_.async_accept(socket, asio::as_tuple(asio::use_awaitable));
+    if (error == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (error) continue;  // e.g. EMFILE: the next accept may succeed once a descriptor is freed
+    if (open_connections_.load() >= options_.max_connections) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    socket.set_option(asio::ip::tcp::no_delay(true));
+    boost::system::error_code endpoint_error;
+    const auto remote = socket.remote_endpoint(endpoint_error);
+    const std::string remote_text = endpoint_error ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    auto factory = [ticket = std::make_shared<ConnectionTicket>(open_count_), make = make_handler_](std::shared_ptr<FrameSender> sender) {
+      return make(std::move(sender));
+    };
+    if (tls_) {
+      auto session = std::make_shared<TlsSession>(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_),
+                                                  options_.session_limits, remote_text);
+      session->start(factory);
+    } else {
+      auto session = std::make_shared<PlainSession>(beast::tcp_stream(std::move(socket)), options_.session_limits,
+                                                    remote_text);
+      session->start(factory);
+    }
+  }
+}
+
+}  // namespace umpire::gateway

@@ -1,0 +1,43 @@
+// gateway/listener.hpp — accepts TCP connections for the player endpoint, optionally wrapping them in TLS, and
+// gives each a WebSocketSession on its own strand. Owns the acceptor and the connection cap; not the protocol.
+#pragma once
+
+#include <atomic>
+#include <optional>
+
+#include "gateway/websocket_session.hpp"
+
+namespace umpire::gateway {
+
+struct ListenerOptions {
+  asio::ip::tcp::endpoint endpoint;   // port 0 picks a free port (tests)
+  SessionLimits session_limits;
+  std::size_t max_connections = 50'000;  // beyond this, new sockets are closed at once
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  using HandlerFactory = std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)>;
+
+  // `tls` is null for plain ws://. Binds at construction, so the port is known (and errors surface) at once.
+  Listener(asio::io_context& io, ListenerOptions options, std::shared_ptr<asio::ssl::context> tls,
+           HandlerFactory make_handler);
+
+  void start();
+  void stop();  // stops accepting; existing connections are left to their owners
+  asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  std::size_t open_connections() const { return open_connections_.load(); }
+
+ private:
+  asio::awaitable<void> accept_loop();
+
+  asio::io_context& io_;
+  ListenerOptions options_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  HandlerFactory make_handler_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<std::atomic<std::size_t>> open_count_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::atomic<std::size_t>& open_connections_ = *open_count_;
+};
+
+}  // namespace umpire::gateway

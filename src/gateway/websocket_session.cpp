@@ -1,0 +1,154 @@
+// gateway/websocket_session.cpp — the reader/writer coroutines of a player connection (see the header).
+// The writer is the only one that writes, so at most one write is in flight; the outbox bound turns a slow reader
+// into a disconnect instead of unbounded memory.
+#include "gateway/websocket_session.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+namespace umpire::gateway {
+
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+template <class NextLayer>
+auto& tcp_layer(NextLayer& layer) {
+  if constexpr (std::is_same_v<NextLayer, beast::tcp_stream>) {
+    return layer;
+  } else {
+    return beast::get_lowest_layer(layer);
+  }
+}
+
+}  // namespace
+
+template <class NextLayer>
+asio::awaitable<void> WebSocketSession<NextLayer>::run(
+    std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler) {
+  auto self = this->shared_from_this();
+  try {
+    if (!co_await handshake()) co_return;
+  } catch (const std::exception&) {
+    co_return;  // a failed TLS or HTTP handshake: nothing was opened, nothing to tell
+  }
+  handler_ = make_handler(self);
+  handler_->on_open();
+  co_await (read_loop() && write_loop());
+  closed_ = true;
+  outbox_.clear();
+  handler_->on_closed();
+  handler_.reset();
+}
+
+template <class NextLayer>
+asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
+  auto& tcp = tcp_layer(ws_.next_layer());
+  tcp.expires_after(limits_.handshake_timeout);
+  if constexpr (!std::is_same_v<NextLayer, beast::tcp_stream>) {
+    co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::server, use_awaitable);
+  }
+  beast::flat_buffer buffer;
+  http::request<http::string_body> request;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(8 * 1024);
+  parser.body_limit(0);
+  co_await http::async_read(ws_.next_layer(), buffer, parser, use_awaitable);
+  request = parser.release();
+  if (!websocket::is_upgrade(request) || request.target() != limits_.path) {
+    http::response<http::string_body> response{http::status::not_found, request.version()};
+    response.set(http::field::content_type, "text/plain");
+    response.body() = "umpire: WebSocket endpoint is " + limits_.path + "\n";
+    response.prepare_payload();
+    response.keep_alive(false);
+    co_await http::async_write(ws_.next_layer(), response, use_awaitable);
+    co_return false;
+  }
+  tcp.expires_never();
+  websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = limits_.idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(limits_.max_frame_bytes);
+  ws_.binary(true);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(http::field::server, "umpire"); }));
+  co_await ws_.async_accept(request, use_awaitable);
+  co_return true;
+}
+
+template <class NextLayer>
+asio::awaitable<void> WebSocketSession<NextLayer>::read_loop() {
+  beast::flat_buffer buffer;
+  for (;;) {
+    auto [error, bytes] = co_await ws_.async_read(buffer, asio::as_tuple(use_awaitable));
+    if (error == websocket::error::message_too_big) {
+      if (!closing_) handler_->on_frame_too_large();
+      closing_ = true;
+      if (close_reason_.empty()) close_reason_ = "frame too large";
+      wake_writer_.cancel();
+      co_return;
+    }
+    if (error) {
+      closing_ = true;
+      wake_writer_.cancel();
+      co_return;
+    }
+    if (!closing_) {
+      const auto data = buffer.cdata();
+      handler_->on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    }
+    buffer.consume(bytes);
+    if (closing_) co_return;
+  }
+}
+
+template <class NextLayer>
+asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
+  for (;;) {
+    while (!outbox_.empty()) {
+      const SharedFrame frame = outbox_.front();
+      auto [error, written] = co_await ws_.async_write(asio::buffer(*frame), asio::as_tuple(use_awaitable));
+      (void)written;
+      if (error) {
+        closing_ = true;
+        tcp_layer(ws_.next_layer()).close();  // ends a read that would otherwise wait on a dead peer
+        co_return;
+      }
+      outbox_.pop_front();
+    }
+    if (closing_) break;
+    wake_writer_.expires_at(asio::steady_timer::time_point::max());
+    co_await wake_writer_.async_wait(asio::as_tuple(use_awaitable));
+  }
+  // Flushed: close the WebSocket politely; this also ends a read loop that is still waiting.
+  websocket::close_reason reason(websocket::close_code::normal);
+  if (!close_reason_.empty()) {
+    reason.code = close_reason_ == "frame too large" ? websocket::close_code::too_big : websocket::close_code::policy_error;
+    reason.reason = close_reason_.substr(0, 120);
+  }
+  tcp_layer(ws_.next_layer()).expires_after(std::chrono::seconds(5));
+  co_await ws_.async_close(reason, asio::as_tuple(use_awaitable));
+  tcp_layer(ws_.next_layer()).close();
+}
+
+template <class NextLayer>
+void WebSocketSession<NextLayer>::enqueue(SharedFrame frame) {
+  if (closed_ || closing_) return;
+  if (outbox_.size() >= limits_.max_outbox_frames) {
+    // Disconnect a reader that cannot keep up rather than drop game messages it would never know it missed.
+    closing_ = true;
+    close_reason_ = "too slow: outgoing queue full";
+    outbox_.clear();
+  } else {
+    outbox_.push_back(std::move(frame));
+  }
+  wake_writer_.cancel();
+}
+
+template class WebSocketSession<beast::tcp_stream>;
+template class WebSocketSession<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace umpire::gateway

@@ -1,0 +1,105 @@
+// gateway/websocket_session.hpp — one player WebSocket connection: owns the socket, its strand, the HTTP upgrade
+// (path check), a reader coroutine and a writer coroutine with a bounded outbox. Knows nothing of the protocol:
+// frames go to a FrameHandler; frames come in through send(). Plain TCP and TLS share this template.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace umpire::gateway {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+using SharedFrame = std::shared_ptr<const std::string>;  // one serialized message, shared by all its recipients
+
+struct SessionLimits {
+  std::size_t max_frame_bytes = 16 * 1024;   // larger incoming frames close the connection (1009)
+  std::size_t max_outbox_frames = 1024;      // a reader this far behind is disconnected, never silently skipped
+  std::chrono::seconds handshake_timeout{10};
+  std::chrono::seconds idle_timeout{90};     // no frame from the client (pings included) for this long: close
+  std::string path = "/play";
+};
+
+// The protocol side of a connection. Every call arrives on the connection's strand, one at a time.
+class FrameHandler {
+ public:
+  virtual ~FrameHandler() = default;
+  virtual void on_open() = 0;
+  virtual void on_frame(std::string_view bytes) = 0;
+  virtual void on_frame_too_large() = 0;  // called before the connection closes for an oversized frame
+  virtual void on_closed() = 0;
+};
+
+// What the rest of Umpire holds to talk to a connection. Thread-safe; frames sent after close are dropped.
+class FrameSender {
+ public:
+  virtual ~FrameSender() = default;
+  virtual void send(SharedFrame frame) = 0;
+  // Flushes what is queued (so a final error reaches the client), then closes with `reason`.
+  virtual void close(std::string reason) = 0;
+  virtual const std::string& remote_endpoint() const = 0;
+};
+
+template <class NextLayer>
+class WebSocketSession final : public FrameSender, public std::enable_shared_from_this<WebSocketSession<NextLayer>> {
+ public:
+  WebSocketSession(NextLayer next_layer, const SessionLimits& limits, std::string remote)
+      : ws_(std::move(next_layer)), limits_(limits), remote_(std::move(remote)), wake_writer_(ws_.get_executor()) {}
+
+  // Runs the connection to its end on the socket's strand. `make_handler` is called once the upgrade succeeded.
+  void start(std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler) {
+    asio::co_spawn(ws_.get_executor(), run(std::move(make_handler)), asio::detached);
+  }
+
+  void send(SharedFrame frame) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
+      self->enqueue(std::move(frame));
+    });
+  }
+
+  void close(std::string reason) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), reason = std::move(reason)]() mutable {
+      if (self->closing_) return;
+      self->closing_ = true;
+      self->close_reason_ = std::move(reason);
+      self->wake_writer_.cancel();
+    });
+  }
+
+  const std::string& remote_endpoint() const override { return remote_; }
+
+ private:
+  asio::awaitable<void> run(std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler);
+  asio::awaitable<bool> handshake();
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  void enqueue(SharedFrame frame);
+
+  beast::websocket::stream<NextLayer> ws_;
+  SessionLimits limits_;
+  std::string remote_;
+  std::shared_ptr<FrameHandler> handler_;
+  std::deque<SharedFrame> outbox_;    // frames waiting for the writer, oldest first
+  asio::steady_timer wake_writer_;    // the writer sleeps on it; enqueue/close cancel it
+  bool closing_ = false;              // no more reads are dispatched; the writer flushes then closes
+  bool closed_ = false;               // the socket is done; sends are dropped
+  std::string close_reason_;
+};
+
+using PlainSession = WebSocketSession<beast::tcp_stream>;
+using TlsSession = WebSocketSession<beast::ssl_stream<beast::tcp_stream>>;
+
+extern template class WebSocketSession<beast::tcp_stream>;
+extern template class WebSocketSession<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace umpire::gateway

@@ -1,0 +1,139 @@
+// The player endpoint's transport: upgrade only on the configured path, frames delivered in order, oversized frames
+// close the connection with 1009 after the handler is told, close() flushes queued frames first, and the listener
+// counts open connections.
+#include <gtest/gtest.h>
+
+#include <boost/beast/websocket.hpp>
+#include <future>
+#include <thread>
+
+#include "gateway/listener.hpp"
+
+using namespace umpire::gateway;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+
+namespace {
+
+// Echoes each frame back; "close" makes it send "bye" then close; records what it was told.
+class EchoHandler final : public FrameHandler {
+ public:
+  EchoHandler(std::shared_ptr<FrameSender> sender, std::shared_ptr<std::atomic<int>> too_large)
+      : sender_(std::move(sender)), too_large_(std::move(too_large)) {}
+  void on_open() override { sender_->send(std::make_shared<const std::string>("hello")); }
+  void on_frame(std::string_view bytes) override {
+    if (bytes == "close") {
+      sender_->send(std::make_shared<const std::string>("bye"));
+      sender_->close("asked to");
+      return;
+    }
+    sender_->send(std::make_shared<const std::string>(bytes));
+  }
+  void on_frame_too_large() override { ++*too_large_; }
+  void on_closed() override {}
+
+ private:
+  std::shared_ptr<FrameSender> sender_;
+  std::shared_ptr<std::atomic<int>> too_large_;
+};
+
+class TransportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ListenerOptions options;
+    options.endpoint = {asio::ip::make_address("127.0.0.1"), 0};
+    options.session_limits.max_frame_bytes = 1024;
+    listener_ = std::make_shared<Listener>(io_, options, nullptr, [too_large = too_large_](auto sender) {
+      return std::make_shared<EchoHandler>(std::move(sender), too_large);
+    });
+    listener_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    listener_->stop();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+
+  // A blocking client on its own io_context: simple to read in a test.
+  struct Client {
+    asio::io_context io;
+    websocket::stream<asio::ip::tcp::socket> ws{io};
+    Client(unsigned short port, const std::string& path) {
+      ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+      ws.handshake("127.0.0.1", path);
+      ws.binary(true);
+    }
+    std::string read() {
+      beast::flat_buffer buffer;
+      ws.read(buffer);
+      return beast::buffers_to_string(buffer.data());
+    }
+  };
+
+  unsigned short port() const { return listener_->local_endpoint().port(); }
+
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
+  std::shared_ptr<std::atomic<int>> too_large_ = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<Listener> listener_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_F(TransportTest, EchoesFramesInOrder) {
+  Client client(port(), "/play");
+  EXPECT_EQ(client.read(), "hello");
+  for (int i = 0; i < 100; ++i) client.ws.write(asio::buffer(std::to_string(i)));
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(client.read(), std::to_string(i));
+}
+
+TEST_F(TransportTest, WrongPathIsRefusedWith404) {
+  try {
+    Client client(port(), "/ws");
+    FAIL() << "upgrade accepted on the wrong path";
+  } catch (const boost::system::system_error& error) {
+    EXPECT_EQ(error.code(), websocket::error::upgrade_declined);
+  }
+}
+
+TEST_F(TransportTest, OversizedFrameClosesWith1009AfterTellingTheHandler) {
+  Client client(port(), "/play");
+  EXPECT_EQ(client.read(), "hello");
+  client.ws.write(asio::buffer(std::string(4096, 'x')));
+  beast::flat_buffer buffer;
+  boost::system::error_code error;
+  client.ws.read(buffer, error);
+  EXPECT_EQ(error, websocket::error::closed);
+  EXPECT_EQ(client.ws.reason().code, websocket::close_code::too_big);
+  EXPECT_EQ(too_large_->load(), 1);
+}
+
+TEST_F(TransportTest, CloseFlushesQueuedFramesFirst) {
+  Client client(port(), "/play");
+  EXPECT_EQ(client.read(), "hello");
+  client.ws.write(asio::buffer(std::string("close")));
+  EXPECT_EQ(client.read(), "bye");
+  beast::flat_buffer buffer;
+  boost::system::error_code error;
+  client.ws.read(buffer, error);
+  EXPECT_EQ(error, websocket::error::closed);
+  EXPECT_EQ(client.ws.reason().reason, "asked to");
+}
+
+TEST_F(TransportTest, ListenerCountsOpenConnections) {
+  {
+    Client a(port(), "/play");
+    Client b(port(), "/play");
+    EXPECT_EQ(a.read(), "hello");
+    EXPECT_EQ(b.read(), "hello");
+    EXPECT_EQ(listener_->open_connections(), 2u);
+    a.ws.close(websocket::close_code::normal);
+  }
+  for (int i = 0; i < 200 && listener_->open_connections() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(listener_->open_connections(), 0u);
+}
