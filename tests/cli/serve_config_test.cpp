@@ -1,0 +1,66 @@
+// `serve` configuration: the sample in deploy/ parses, defaults apply, and every kind of mistake is an error that
+// names the key and its line.
+#include <gtest/gtest.h>
+
+#include "cli/serve_config.hpp"
+
+using namespace umpire::cli;
+
+namespace {
+std::string error_of(const std::string& toml) {
+  try {
+    parse_serve_config(toml, "test.toml");
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(ServeConfig, SampleInDeployParses) {
+  const auto config = load_serve_config(std::string(UMPIRE_SOURCE_DIR) + "/deploy/umpire.toml");
+  EXPECT_FALSE(config.dev_mode());
+  EXPECT_EQ(config.listen.text(), "0.0.0.0:7000");
+  EXPECT_EQ(config.wallet_key_credential, "wallet.key");
+  ASSERT_EQ(config.rooms.size(), 2u);
+  EXPECT_EQ(config.rooms[0].stake, "1");
+  EXPECT_EQ(config.rooms[0].rake_bps, 100u);
+  EXPECT_EQ(config.rooms[1].games_per_session, 0u);
+  EXPECT_EQ(config.rooms[1].turn_time, std::chrono::seconds(30)) << "room defaults apply";
+}
+
+TEST(ServeConfig, EmptyFileIsDevModeWithDefaultCatalog) {
+  const auto config = parse_serve_config("", "empty.toml");
+  EXPECT_TRUE(config.dev_mode());
+  EXPECT_EQ(config.rooms.size(), default_room_catalog().size());
+  EXPECT_EQ(config.listen.text(), "127.0.0.1:7000");
+}
+
+TEST(ServeConfig, ErrorsNameTheKeyAndLine) {
+  EXPECT_EQ(error_of("[server]\nlisen = \"1.2.3.4:5\"\n"), "test.toml:2: server.lisen: unknown key");
+  EXPECT_EQ(error_of("[limits]\nmax_frame_bytes = \"big\"\n"), "test.toml:2: limits.max_frame_bytes: must be an integer");
+  EXPECT_EQ(error_of("\n\n[limits]\nmessages_per_second = 0\n"),
+            "test.toml:4: limits.messages_per_second: must be between 1 and 100000");
+  EXPECT_EQ(error_of("[[room]]\nid = \"a\"\ngame = \"tictactoe\"\nasset = \"usdc\"\nstake = \"-1\"\n"),
+            "test.toml:5: room.stake: must be a positive decimal string like \"1.5\"");
+  EXPECT_NE(error_of("[[room]]\nid = \"a\"\n").find("room.game: is required"), std::string::npos);
+  EXPECT_EQ(error_of("[server]\nlisten = \"nohost\"\n"),
+            "test.toml:2: server.listen: expected host:port, got \"nohost\"");
+  EXPECT_EQ(error_of("[clearnode]\nurl = \"http://x\"\n"), "test.toml:2: clearnode.url: must start with ws:// or wss://");
+  EXPECT_NE(error_of("[clearnode]\nurl = \"wss://x/ws\"\n").find("wallet_key_file or wallet_key_credential"),
+            std::string::npos);
+  EXPECT_EQ(error_of("[bogus]\n"), "test.toml:1: bogus: unknown key");
+  EXPECT_NE(error_of("[server\n").find("test.toml:1:"), std::string::npos) << "TOML syntax errors carry the line";
+}
+
+TEST(ServeConfig, DuplicateRoomIdsAreRejected) {
+  const std::string room = "[[room]]\nid = \"a\"\ngame = \"tictactoe\"\nasset = \"usdc\"\nstake = \"1\"\n";
+  EXPECT_EQ(error_of(room + room), "test.toml:7: room.id: duplicate room id \"a\"");
+}
+
+TEST(ServeConfig, HostPortForms) {
+  EXPECT_EQ(parse_host_port("[::1]:80").host, "::1");
+  EXPECT_EQ(parse_host_port("localhost:65535").port, 65535);
+  EXPECT_THROW(parse_host_port("h:65536"), ConfigError);
+  EXPECT_THROW(parse_host_port("h:"), ConfigError);
+}
