@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/deps.sh — installs what Umpire needs on Debian 12, skipping what is already there:
-#   Debian packages (compiler, CMake, libraries), and with --node the npm packages of tests/sdk.
+#   Debian packages (compiler, CMake, libraries), and with --test what the tests need besides: Node.js and the
+#   npm packages of tests/sdk, and systemd-analyze for the unit file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,8 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libsqlite3-dev libtomlplusplus-dev libsystemd-dev
   libgtest-dev libgmock-dev
 )
-[[ " $* " == *" --node "* ]] && packages+=(nodejs npm)
-[[ " $* " == *" --tools "* ]] && packages+=(systemd prometheus)
+[[ " $* " == *" --test "* ]] && packages+=(nodejs npm systemd)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -31,7 +31,7 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ " $* " == *" --node "* ]]; then
+if [[ " $* " == *" --test "* ]]; then
   # The official SDK, pinned in tests/sdk/package.json, installed into git-ignored tests/sdk/node_modules.
   stamp=tests/sdk/node_modules/.umpire-installed
   if [[ ! -f $stamp || tests/sdk/package.json -nt $stamp ]]; then
