@@ -64,3 +64,47 @@ TEST(ServeConfig, HostPortForms) {
   EXPECT_THROW(parse_host_port("h:65536"), ConfigError);
   EXPECT_THROW(parse_host_port("h:"), ConfigError);
 }
+
+// ---- wallet key sources ----
+#include <unistd.h>
+
+#include "cli/wallet_key.hpp"
+
+namespace {
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("umpire-wallet-" + std::to_string(::getpid()) + "-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+}  // namespace
+
+TEST(WalletKey, CredentialWinsAndComesFromCredentialsDirectory) {
+  const auto dir = fresh_dir("cred");
+  const auto key = umpire::crypto::PrivateKey::generate();
+  umpire::crypto::write_key_file(dir / "wallet.key", key);
+  ::setenv("CREDENTIALS_DIRECTORY", dir.c_str(), 1);
+  const auto loaded = load_wallet_key({"wallet.key", dir / "other.key", std::nullopt});
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  EXPECT_EQ(loaded.key.address(), key.address());
+  EXPECT_EQ(loaded.description, "systemd credential wallet.key");
+}
+
+TEST(WalletKey, CredentialWithoutSystemdIsAClearError) {
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  try {
+    load_wallet_key({"wallet.key", std::nullopt, std::nullopt});
+    FAIL();
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("CREDENTIALS_DIRECTORY"), std::string::npos);
+  }
+}
+
+TEST(WalletKey, DevKeyIsGeneratedOnceThenReused) {
+  const auto dir = fresh_dir("dev");
+  const auto first = load_wallet_key({std::nullopt, std::nullopt, dir / "state" / "umpire.key"});
+  const auto second = load_wallet_key({std::nullopt, std::nullopt, dir / "state" / "umpire.key"});
+  EXPECT_EQ(first.key.address(), second.key.address());
+  EXPECT_NE(first.description.find("(new)"), std::string::npos);
+  EXPECT_EQ(second.description.find("(new)"), std::string::npos);
+}
