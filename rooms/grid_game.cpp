@@ -83,8 +83,11 @@ void GridState::restore(std::string_view serialized) {
   }
   if (winner && *winner != 1 - next_seat_) throw ParseError("the winner did not make the last move");
   outcome_ = {};
-  if (winner) outcome_ = {Outcome::Kind::win, winner};
-  else if (board_.find('.') == std::string::npos) outcome_.kind = Outcome::Kind::draw;
+  if (winner) {
+    outcome_ = {Outcome::Kind::win, winner};
+  } else if (board_.find('.') == std::string::npos) {
+    outcome_.kind = Outcome::Kind::draw;
+  }
   const char turn = serialized[cells + 1];
   const bool over = outcome_.kind != Outcome::Kind::ongoing;
   if (over != (turn == '-') || (!over && turn != static_cast<char>('0' + next_seat_))) {

@@ -16,9 +16,7 @@ class TicTacToeState final : public GridState {
     if (move.size() != 1 || move[0] < '0' || move[0] > '8') return std::nullopt;
     return static_cast<unsigned>(move[0] - '0');
   }
-  std::vector<std::string> all_moves() const override {
-    return {"0", "1", "2", "3", "4", "5", "6", "7", "8"};
-  }
+  std::vector<std::string> all_moves() const override { return {"0", "1", "2", "3", "4", "5", "6", "7", "8"}; }
 };
 
 class TicTacToe final : public Game {

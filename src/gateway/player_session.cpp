@@ -52,6 +52,7 @@ class PlayerSession final : public FrameHandler {
     body->set_nonce(nonce_);
     body->set_server_address(options_.server_address);
     body->set_protocol_version(1);
+    body->set_login_text(login_text(options_.server_address, nonce_));
     body->set_login_deadline_ms(unix_ms() + static_cast<std::uint64_t>(options_.login_timeout.count()) * 1000);
     sender_->send(serialize(hello));
   }
@@ -145,6 +146,7 @@ v1::ServerMessage make_error(std::uint64_t request_id, v1::ErrorCode code, std::
   v1::ServerMessage reply;
   reply.set_request_id(request_id);
   reply.mutable_error()->set_code(code);
+  reply.mutable_error()->set_request_id(request_id);
   reply.mutable_error()->set_message(std::move(message));
   return reply;
 }

@@ -72,7 +72,7 @@ asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
   timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
   ws_.read_message_max(limits_.max_frame_bytes);
-  ws_.binary(true);
+  ws_.binary(!limits_.text_frames);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(http::field::server, "umpire"); }));
   co_await ws_.async_accept(request, use_awaitable);

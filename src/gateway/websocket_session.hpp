@@ -28,6 +28,7 @@ struct SessionLimits {
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds idle_timeout{90};     // no frame from the client (pings included) for this long: close
   std::string path = "/play";
+  bool text_frames = false;  // write text frames instead of binary (the ClearNode emulator must, like the node)
 };
 
 // The protocol side of a connection. Every call arrives on the connection's strand, one at a time.

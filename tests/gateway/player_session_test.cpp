@@ -234,3 +234,17 @@ TEST_F(PlayerSessionTest, ThirdConnectionOfOneAddressIsRefused) {
     ADD_FAILURE() << "the slot of the closed connection was never released";
   }());
 }
+
+TEST_F(PlayerSessionTest, HelloCarriesTheExactLoginTextAndErrorsEchoTheRequestId) {
+  run([&]() -> asio::awaitable<void> {
+    auto player = co_await PlayerClient::connect(url());
+    const auto hello = (co_await player->next()).hello();
+    EXPECT_EQ(hello.login_text(), login_text(hello.server_address(), hello.nonce()));
+    v1::ClientMessage message = join("room-1");
+    message.set_request_id(77);
+    co_await player->send(message);
+    const auto reply = co_await player->next();
+    EXPECT_EQ(reply.request_id(), 77u);
+    EXPECT_EQ(reply.error().request_id(), 77u);
+  }());
+}

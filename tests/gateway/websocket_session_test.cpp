@@ -106,8 +106,11 @@ TEST_F(TransportTest, OversizedFrameClosesWith1009AfterTellingTheHandler) {
   beast::flat_buffer buffer;
   boost::system::error_code error;
   client.ws.read(buffer, error);
-  EXPECT_EQ(error, websocket::error::closed);
-  EXPECT_EQ(client.ws.reason().code, websocket::close_code::too_big);
+  // The server closes with 1009; if its close lands while our oversized write is still going, the socket may
+  // instead report a broken pipe or reset. Either way the connection is over.
+  EXPECT_TRUE(error == websocket::error::closed || error == asio::error::broken_pipe ||
+              error == asio::error::connection_reset) << error.message();
+  if (error == websocket::error::closed) EXPECT_EQ(client.ws.reason().code, websocket::close_code::too_big);
   // Beast sends the 1009 close itself, so the handler may be told a moment after the client sees it.
   for (int i = 0; i < 200 && too_large_->load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(too_large_->load(), 1);

@@ -57,3 +57,55 @@ TEST(PlayerProtocol, ErrorCodesKeepTheirNumbers) {
   EXPECT_EQ(STALE_SEQUENCE, 502);
   EXPECT_EQ(INTERNAL, 999);
 }
+
+TEST(PlayerProtocol, ResumeAndSeriesProgressRoundTrip) {
+  ClientMessage resume;
+  resume.set_request_id(7);
+  resume.mutable_resume()->set_room_id("room-9");
+  ClientMessage parsed_resume;
+  ASSERT_TRUE(parsed_resume.ParseFromString(resume.SerializeAsString()));
+  ASSERT_EQ(parsed_resume.body_case(), ClientMessage::kResume);
+  EXPECT_EQ(parsed_resume.resume().room_id(), "room-9");
+
+  ServerMessage progress;
+  auto* body = progress.mutable_series_progress();
+  body->set_games_played(2);
+  body->set_games_total(5);
+  body->add_wins_by_seat(1);
+  body->add_wins_by_seat(1);
+  ServerMessage parsed_progress;
+  ASSERT_TRUE(parsed_progress.ParseFromString(progress.SerializeAsString()));
+  ASSERT_EQ(parsed_progress.body_case(), ServerMessage::kSeriesProgress);
+  EXPECT_EQ(parsed_progress.series_progress().wins_by_seat_size(), 2);
+  EXPECT_FALSE(parsed_progress.series_progress().series_over());
+}
+
+TEST(PlayerProtocol, ErrorCarriesCodeMessageContextAndRequestId) {
+  ServerMessage message;
+  message.set_request_id(12);
+  auto* error = message.mutable_error();
+  error->set_code(STALE_SEQUENCE);
+  error->set_message("expected_seq 3, next is 4");
+  error->set_request_id(12);
+  (*error->mutable_context())["expected_seq"] = "4";
+  ServerMessage parsed;
+  ASSERT_TRUE(parsed.ParseFromString(message.SerializeAsString()));
+  EXPECT_EQ(parsed.error().code(), STALE_SEQUENCE);
+  EXPECT_EQ(parsed.error().request_id(), 12u);
+  EXPECT_EQ(parsed.error().context().at("expected_seq"), "4");
+}
+
+TEST(PlayerProtocol, EveryErrorCodeSitsInItsGroup) {
+  // 1xx frame, 2xx login, 3xx rooms, 4xx proposal, 5xx moves, 9xx server: a client may branch on code / 100.
+  const auto* codes = ErrorCode_descriptor();
+  for (int i = 0; i < codes->value_count(); ++i) {
+    const int number = codes->value(i)->number();
+    if (number == 0) continue;
+    const int group = number / 100;
+    EXPECT_TRUE(group == 1 || group == 2 || group == 3 || group == 4 || group == 5 || group == 9)
+        << codes->value(i)->name();
+  }
+  EXPECT_EQ(RECONNECT_WINDOW_PASSED, 306);
+  EXPECT_EQ(ILLEGAL_MOVE, 501);
+  EXPECT_EQ(CLEARNODE_UNAVAILABLE, 900);
+}

@@ -1,9 +1,10 @@
 // The registry, and random legal playouts of every game: they always end with a valid outcome.
+#include "rooms/registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "rooms/registry.hpp"
 #include "rooms/tictactoe/tictactoe.hpp"
 
 using namespace umpire::rooms;
@@ -38,7 +39,9 @@ TEST(GameRegistry, RandomLegalPlayoutsAlwaysEnd) {
         ASSERT_EQ(game.parse(state->serialize())->serialize(), state->serialize());
       }
       const auto outcome = state->outcome();
-      if (outcome.kind == Outcome::Kind::win) EXPECT_LT(*outcome.winner, game.seats());
+      if (outcome.kind == Outcome::Kind::win) {
+        EXPECT_LT(*outcome.winner, game.seats());
+      }
       EXPECT_TRUE(state->to_move().empty());
     }
   }

@@ -1,6 +1,7 @@
 // Rock-paper-scissors, best of three, simultaneous with secret moves.
-#include "play.hpp"
 #include "rooms/rock_paper_scissors/rock_paper_scissors.hpp"
+
+#include "play.hpp"
 
 using namespace umpire::rooms;
 using test_support::play;

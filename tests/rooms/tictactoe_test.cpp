@@ -1,6 +1,7 @@
 // Tic-tac-toe rules.
-#include "play.hpp"
 #include "rooms/tictactoe/tictactoe.hpp"
+
+#include "play.hpp"
 
 using namespace umpire::rooms;
 using test_support::play;
@@ -21,7 +22,8 @@ TEST(TicTacToe, SeatOneWinsADiagonal) {
 }
 
 TEST(TicTacToe, FullBoardWithoutLineIsADraw) {
-  const auto s = play(*game, {{0, "0"}, {1, "1"}, {0, "2"}, {1, "4"}, {0, "3"}, {1, "5"}, {0, "7"}, {1, "6"}, {0, "8"}});
+  const auto s =
+      play(*game, {{0, "0"}, {1, "1"}, {0, "2"}, {1, "4"}, {0, "3"}, {1, "5"}, {0, "7"}, {1, "6"}, {0, "8"}});
   EXPECT_EQ(s->outcome().kind, Outcome::Kind::draw);
 }
 
@@ -54,7 +56,8 @@ TEST(TicTacToe, SerializeParseRoundTrip) {
 }
 
 TEST(TicTacToe, ParseRejectsImpossibleStates) {
-  for (const char* bad : {"", "XX.......|1", ".........|1", "X........|0", "XXX.OO...|1", "Z........|0", "........|0"}) {
+  for (const char* bad :
+       {"", "XX.......|1", ".........|1", "X........|0", "XXX.OO...|1", "Z........|0", "........|0"}) {
     EXPECT_THROW(game->parse(bad), ParseError) << bad;
   }
 }
@@ -63,4 +66,18 @@ TEST(TicTacToe, ParseRejectsBoardsNoGameCouldReach) {
   EXPECT_THROW(game->parse("XXXOOO...|-"), ParseError) << "both seats have a line";
   EXPECT_THROW(game->parse("XXXOO.O..|-"), ParseError) << "X has a line but O moved last";
   EXPECT_NO_THROW(game->parse("XXXOO....|-"));
+}
+
+// The example game of docs/player-protocol.md, message by message: keep the two in step.
+TEST(TicTacToe, DocumentedExampleGame) {
+  auto s = play(*game, {{0, "4"}, {1, "0"}, {0, "2"}, {1, "6"}});
+  EXPECT_EQ(s->apply(0, "6").rejection, MoveRejection::illegal) << "line 20: cell 6 is taken";
+  ASSERT_FALSE(s->apply(0, "3").rejection);
+  // Line 24 (the resent move) never reaches the game: the referee refuses it by sequence number.
+  for (const auto& [seat, move] :
+       std::vector<std::pair<unsigned, std::string>>{{1, "5"}, {0, "1"}, {1, "8"}, {0, "7"}}) {
+    ASSERT_FALSE(s->apply(seat, move).rejection) << move;
+  }
+  EXPECT_EQ(s->serialize(), "OXXXXOOXO|-");
+  EXPECT_EQ(s->outcome(), (Outcome{Outcome::Kind::win, 0u}));
 }
