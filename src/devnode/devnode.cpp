@@ -140,7 +140,12 @@ Devnode::Devnode(asio::io_context& io, DevnodeOptions options) : core_(std::make
       });
 }
 
-Devnode::~Devnode() { stop(); }
+Devnode::~Devnode() {
+  stop();
+  // The listener's handler factory holds the Core; dropping the Core's hold on the listener breaks that cycle. The
+  // accept loop keeps the listener alive until its acceptor is closed by stop().
+  core_->listener.reset();
+}
 
 void Devnode::start() { core_->listener->start(); }
 

@@ -34,7 +34,7 @@ asio::awaitable<void> WebSocketSession<NextLayer>::run(
   } catch (const std::exception&) {
     co_return;  // a failed TLS or HTTP handshake: nothing was opened, nothing to tell
   }
-  handler_ = make_handler(self);
+  handler_ = make_handler(std::make_shared<NonOwningSender>(std::weak_ptr<FrameSender>(self), remote_));
   handler_->on_open();
   co_await (read_loop() && write_loop());
   closed_ = true;

@@ -51,6 +51,26 @@ class FrameSender {
   virtual const std::string& remote_endpoint() const = 0;
 };
 
+// What a FrameHandler is given: forwards to the session without owning it. The session is owned by its own
+// coroutine alone, so a handler (or anything it hands the sender to, such as the referee) can never keep a finished
+// connection alive, and stopping the event loop cannot leave a session <-> handler cycle behind.
+class NonOwningSender final : public FrameSender {
+ public:
+  NonOwningSender(std::weak_ptr<FrameSender> target, std::string remote)
+      : target_(std::move(target)), remote_(std::move(remote)) {}
+  void send(SharedFrame frame) override {
+    if (auto target = target_.lock()) target->send(std::move(frame));
+  }
+  void close(std::string reason) override {
+    if (auto target = target_.lock()) target->close(std::move(reason));
+  }
+  const std::string& remote_endpoint() const override { return remote_; }
+
+ private:
+  std::weak_ptr<FrameSender> target_;
+  std::string remote_;
+};
+
 template <class NextLayer>
 class WebSocketSession final : public FrameSender, public std::enable_shared_from_this<WebSocketSession<NextLayer>> {
  public:
