@@ -48,6 +48,20 @@ AppSessions::SignatureContext AppSessions::signature_for(const std::string& part
   return {};
 }
 
+void check_spending_cap(const SessionKey& key, const std::string& session_key, const std::string& asset,
+                        const wire::Decimal& amount, const LedgerTransaction& transaction) {
+  const std::string prefix = "session key spending validation failed: operation denied: ";
+  const auto allowance = std::find_if(key.allowances.begin(), key.allowances.end(),
+                                      [&](const auto& item) { return item.asset == asset; });
+  if (allowance == key.allowances.end()) throw RpcError(prefix + "asset " + asset + " not allowed in session key spending cap");
+  const auto allowed = wire::Decimal::parse(allowance->amount).value_or(wire::Decimal());
+  const auto spent = transaction.session_key_spent(session_key, asset);
+  if (spent + amount > allowed) {
+    throw RpcError(prefix + "insufficient session key allowance: " + amount.to_string() + " required, " +
+                   (allowed - spent).to_string() + " available");
+  }
+}
+
 void AppSessions::check_session_key_deposit(const std::string& session_key, const std::string& application,
                                             const std::string& asset, const wire::Decimal& amount,
                                             const LedgerTransaction& transaction, std::int64_t now_ms) const {
@@ -58,16 +72,7 @@ void AppSessions::check_session_key_deposit(const std::string& session_key, cons
     throw RpcError("session key application validation failed: session key application mismatch: session key is for '" +
                    key->application + "', but app session is for '" + application + "'");
   }
-  const std::string prefix = "session key spending validation failed: operation denied: ";
-  const auto allowance = std::find_if(key->allowances.begin(), key->allowances.end(),
-                                      [&](const auto& item) { return item.asset == asset; });
-  if (allowance == key->allowances.end()) throw RpcError(prefix + "asset " + asset + " not allowed in session key spending cap");
-  const auto allowed = wire::Decimal::parse(allowance->amount).value_or(wire::Decimal());
-  const auto spent = transaction.session_key_spent(session_key, asset);
-  if (spent + amount > allowed) {
-    throw RpcError(prefix + "insufficient session key allowance: " + amount.to_string() + " required, " +
-                   (allowed - spent).to_string() + " available");
-  }
+  check_spending_cap(*key, session_key, asset, amount, transaction);
 }
 
 AppSessionOutcome AppSessions::create(const CreateAppSessionRequest& request, const std::set<std::string>& signers,

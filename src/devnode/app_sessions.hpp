@@ -71,6 +71,11 @@ struct AppSessionFilter {
   std::uint64_t limit = 10;
 };
 
+// The spending cap of a session key (transfer, create funding, deposit): what the key already spent of `asset` in
+// this ledger, plus `amount`, must stay within its allowance. Throws RpcError with the node's text otherwise.
+void check_spending_cap(const SessionKey& key, const std::string& session_key, const std::string& asset,
+                        const wire::Decimal& amount, const LedgerTransaction& transaction);
+
 class AppSessions {
  public:
   AppSessions(Ledger& ledger, const SessionKeyRegistry& session_keys) : ledger_(ledger), session_keys_(session_keys) {}

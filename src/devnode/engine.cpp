@@ -289,16 +289,7 @@ void Engine::check_allowance(const std::string& session_key, const std::string& 
                              const LedgerTransaction& transaction, std::int64_t now_ms) const {
   const SessionKey* key = session_keys_.live(session_key, now_ms);
   if (!key || key->is_root()) return;
-  const std::string prefix = "session key spending validation failed: operation denied: ";
-  const auto allowance = std::find_if(key->allowances.begin(), key->allowances.end(),
-                                      [&](const auto& item) { return item.asset == asset; });
-  if (allowance == key->allowances.end()) throw RpcError(prefix + "asset " + asset + " not allowed in session key spending cap");
-  const auto allowed = wire::Decimal::parse(allowance->amount).value_or(wire::Decimal());
-  const auto spent = transaction.session_key_spent(session_key, asset);
-  if (spent + amount > allowed) {
-    throw RpcError(prefix + "insufficient session key allowance: " + amount.to_string() + " required, " +
-                   (allowed - spent).to_string() + " available");
-  }
+  check_spending_cap(*key, session_key, asset, amount, transaction);
 }
 
 // ---- notifications ------------------------------------------------------------------------------------------
