@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/deps.sh — installs what Umpire needs on Debian 12, skipping what is already there:
 #   Debian packages (compiler, CMake, libraries), and with --test what the tests need besides: Node.js and the
-#   npm packages of tests/sdk, and systemd-analyze for the unit file.
+#   npm packages of tests/sdk, systemd-analyze for the unit file, and promtool (package prometheus) for /metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libsqlite3-dev libtomlplusplus-dev libsystemd-dev
   libgtest-dev libgmock-dev
 )
-[[ " $* " == *" --test "* ]] && packages+=(nodejs npm systemd)
+[[ " $* " == *" --test "* ]] && packages+=(nodejs npm systemd prometheus)
 
 missing=()
 for package in "${packages[@]}"; do

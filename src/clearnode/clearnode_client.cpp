@@ -148,6 +148,16 @@ struct ClearNodeClient::SessionLane {
   std::deque<std::shared_ptr<LaneTicket>> waiting;
   bool busy = false;
   std::optional<std::uint64_t> known_version;  // as last confirmed by the node; unknown after a failure
+  // The last failure, until a request on the lane succeeds. A later version that was prepared before it (so was
+  // queued behind it, even if it reaches the lane only now) can never be applied in order: it fails at once with
+  // this cause instead of waiting out its deadline for a gap nobody will fill. Requests prepared after the failure
+  // are the caller's answer to it (e.g. a resync) and go through.
+  struct Failure {
+    std::uint64_t version = 0;  // of the failed request; 0 if it had none
+    std::uint64_t at_ms = 0;    // when it failed, on the clock of PreparedRequest::timestamp_ms
+    std::string cause;
+  };
+  std::optional<Failure> failure;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -819,6 +829,12 @@ asio::awaitable<AppSessionResult> ClearNodeClient::execute_write(PreparedRequest
   auto& lane_slot = lanes_[prepared.app_session_id];
   if (!lane_slot) lane_slot = std::make_shared<SessionLane>();
   const auto lane = lane_slot;
+  if (lane->failure && prepared.version && *prepared.version > lane->failure->version &&
+      prepared.timestamp_ms <= lane->failure->at_ms) {
+    throw ClearNodeError(ErrorKind::earlier_request_failed, "not sent: an earlier request for app session " +
+                                                                prepared.app_session_id + " failed: " +
+                                                                lane->failure->cause);
+  }
   auto ticket = std::make_shared<LaneTicket>(strand_);
   ticket->version = prepared.version;
   {
@@ -884,10 +900,12 @@ asio::awaitable<AppSessionResult> ClearNodeClient::execute_write(PreparedRequest
     std::optional<ClearNodeError> cancel_reason;
     if (failure) {
       lane->known_version.reset();
+      lane->failure = SessionLane::Failure{prepared.version.value_or(0), now_ms(), failure->what()};
       cancel_reason = ClearNodeError(ErrorKind::earlier_request_failed,
                                      "not sent: an earlier " + prepared.method + " for app session " +
                                          prepared.app_session_id + " failed: " + failure->what());
     } else if (result) {
+      lane->failure.reset();
       lane->known_version = result->version;
       if (result->status == "closed") {
         cancel_reason = ClearNodeError(ErrorKind::earlier_request_failed,
@@ -903,7 +921,8 @@ asio::awaitable<AppSessionResult> ClearNodeClient::execute_write(PreparedRequest
     } else if (!lane->waiting.empty()) {
       lane->waiting.front()->wake.cancel();
     }
-    if (lane->waiting.empty() && (!lane->known_version || (result && result->status == "closed"))) {
+    const bool closed = result && result->status == "closed";
+    if (lane->waiting.empty() && (closed || (!lane->known_version && !lane->failure))) {
       if (const auto it = lanes_.find(prepared.app_session_id); it != lanes_.end() && it->second == lane) {
         lanes_.erase(it);
       }

@@ -11,5 +11,6 @@ namespace umpire::cli {
 int run_key_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_devnode_command(const std::vector<std::string>& args);
 int run_serve_command(const std::vector<std::string>& args);
+int run_bots_command(const std::vector<std::string>& args);
 
 }  // namespace umpire::cli

@@ -64,7 +64,7 @@ int run_devnode_command(const std::vector<std::string>& args) {
   }
 
   try {
-    const bool ephemeral_key = !options.broker_key.has_value();
+    const bool ephemeral_key = !options.broker_key.has_value() && !options.db_path;  // with --db it is kept there
     boost::asio::io_context io;
     devnode::Devnode node(io, std::move(options));
     node.start();

@@ -19,6 +19,8 @@ constexpr Subcommand kSubcommands[] = {
     {"serve", "run the game server (no ClearNode URL: dev mode on the embedded devnode)",
      umpire::cli::run_serve_command},
     {"devnode", "run the local ClearNode v0.5 emulator", umpire::cli::run_devnode_command},
+    {"bots", "load test: N bots play games against a server (checks payouts and conservation)",
+     umpire::cli::run_bots_command},
     {"key", "create keys, print addresses, sign and recover", run_key},
 };
 

@@ -197,7 +197,7 @@ void read_journal(const Reader& r, ServeConfig& config) {
 
 RoomTypeConfig read_room(const Reader& r) {
   r.only({"id", "game", "asset", "stake", "seats", "turn_seconds", "reconnect_seconds", "proposal_seconds",
-          "rake_bps", "games_per_session", "max_open_rooms"});
+          "rake_bps", "games_per_session", "max_open_rooms", "wager"});
   RoomTypeConfig room;
   room.id = r.string("id").value_or("");
   room.game = r.string("game").value_or("");
@@ -214,6 +214,11 @@ RoomTypeConfig read_room(const Reader& r) {
   r.set("rake_bps", room.rake_bps, 0, 5000);
   r.set("games_per_session", room.games_per_session, 0, 1'000'000);
   r.set("max_open_rooms", room.max_open_rooms, 1, 1'000'000);
+  if (r.node("wager")) {
+    room.wager = r.string("wager").value_or("");
+    if (!is_decimal(room.wager, false)) r.fail(r.node("wager"), "wager", "must be a positive decimal string like \"0.5\"");
+    if (room.games_per_session == 1) r.fail(r.node("wager"), "wager", "only series tables (games_per_session != 1) take a wager");
+  }
   return room;
 }
 
@@ -254,8 +259,11 @@ std::vector<RoomTypeConfig> default_room_catalog() {
     r.games_per_session = games_per_session;
     return r;
   };
+  auto series = room("tictactoe-series", "tictactoe", 0);
+  series.stake = "10";
+  series.wager = "1";
   return {room("tictactoe", "tictactoe", 1), room("connect_four", "connect_four", 1),
-          room("rock_paper_scissors", "rock_paper_scissors", 1), room("tictactoe-series", "tictactoe", 0)};
+          room("rock_paper_scissors", "rock_paper_scissors", 1), series};
 }
 
 ServeConfig parse_serve_config(std::string_view toml_text, const std::string& origin) {

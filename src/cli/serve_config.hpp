@@ -41,6 +41,7 @@ struct RoomTypeConfig {
   unsigned rake_bps = 0;            // Umpire's cut in basis points, rounded down
   unsigned games_per_session = 1;   // series tables: N games per app session, 0 = until a player leaves
   unsigned max_open_rooms = 10000;  // quick-match opens rooms of this type up to this many
+  std::string wager;                // series tables: at stake per seat in each game; empty = a tenth of the stake
 };
 
 struct ServeConfig {

@@ -126,7 +126,7 @@ AppSessionOutcome AppSessions::create(const CreateAppSessionRequest& request, co
   session.created_ms = session.updated_ms = now_ms;
   session.sequence = next_sequence_++;
   transaction.commit(now_ms);
-  sessions_.emplace(id, std::move(session));
+  mark_changed(sessions_.emplace(id, std::move(session)).first->second);
   return outcome;
 }
 
@@ -288,6 +288,7 @@ AppSessionOutcome AppSessions::submit(const SubmitAppStateRequest& request, cons
   session.version += 1;
   if (request.session_data) session.session_data = *request.session_data;
   session.updated_ms = now_ms;
+  mark_changed(session);
   return outcome;
 }
 
@@ -331,6 +332,7 @@ AppSessionOutcome AppSessions::close(const CloseAppSessionRequest& request, cons
   session.version += 1;
   if (request.session_data) session.session_data = *request.session_data;
   session.updated_ms = now_ms;
+  mark_changed(session);
   return outcome;
 }
 
@@ -373,7 +375,25 @@ std::vector<AppAllocation> AppSessions::allocations_of(const AppSession& session
 
 void AppSessions::restore(AppSession session) {
   if (session.sequence >= next_sequence_) next_sequence_ = session.sequence + 1;
-  sessions_[session.id] = std::move(session);
+  AppSession& restored = sessions_[session.id];
+  const std::uint64_t revision = restored.revision;
+  restored = std::move(session);
+  restored.revision = revision;
+  mark_changed(restored);
+}
+
+void AppSessions::mark_changed(AppSession& session) {
+  if (session.revision != 0) ids_by_revision_.erase(session.revision);
+  session.revision = ++revision_;
+  ids_by_revision_.emplace(session.revision, session.id);
+}
+
+std::vector<const AppSession*> AppSessions::changed_since(std::uint64_t revision) const {
+  std::vector<const AppSession*> out;
+  for (auto it = ids_by_revision_.upper_bound(revision); it != ids_by_revision_.end(); ++it) {
+    out.push_back(&sessions_.at(it->second));
+  }
+  return out;
 }
 
 }  // namespace umpire::devnode

@@ -28,6 +28,7 @@ struct AppSession {
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
   std::uint64_t sequence = 0;  // creation order; breaks updated_at ties in listings
+  std::uint64_t revision = 0;  // in memory only: AppSessions' change counter at this session's last change
 };
 
 struct AppAllocation {
@@ -96,6 +97,11 @@ class AppSessions {
   const std::map<std::string, AppSession>& all() const { return sessions_; }
   void restore(AppSession session);
 
+  // Change tracking for persistence, without scanning every session: the counter bumps on every create, submit,
+  // close and restore; changed_since(r) lists the sessions whose last change came after r, oldest change first.
+  std::uint64_t revision() const { return revision_; }
+  std::vector<const AppSession*> changed_since(std::uint64_t revision) const;
+
  private:
   struct SignatureContext {
     bool has_signature = false;
@@ -121,8 +127,12 @@ class AppSessions {
 
   Ledger& ledger_;
   const SessionKeyRegistry& session_keys_;
+  void mark_changed(AppSession& session);
+
   std::map<std::string, AppSession> sessions_;
   std::uint64_t next_sequence_ = 1;
+  std::uint64_t revision_ = 0;
+  std::map<std::uint64_t, std::string> ids_by_revision_;  // each session once, under its latest revision
 };
 
 }  // namespace umpire::devnode

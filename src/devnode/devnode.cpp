@@ -3,9 +3,8 @@
 
 #include <boost/asio/ssl.hpp>
 #include <chrono>
-#include <map>
-
 #include <iostream>
+#include <map>
 
 #include "devnode/rpc_error.hpp"
 #include "devnode/state_store.hpp"
@@ -35,12 +34,31 @@ FundingGrant parse_funding_grant(std::string_view text) {
   return grant;
 }
 
+namespace {
+
+// The configured key; else, with a database, the one kept there (made and stored on first start), so a restarted
+// devnode keeps its broker address; else a fresh one.
+crypto::PrivateKey choose_broker_key(DevnodeOptions& options, StateStore* store) {
+  if (options.broker_key) return std::move(*options.broker_key);
+  if (!store) return crypto::PrivateKey::generate();
+  if (auto kept = store->load_broker_key()) return std::move(*kept);
+  auto key = crypto::PrivateKey::generate();
+  store->save_broker_key(key);
+  return key;
+}
+
+std::unique_ptr<StateStore> open_store(const DevnodeOptions& options) {
+  return options.db_path ? std::make_unique<StateStore>(*options.db_path) : nullptr;
+}
+
+}  // namespace
+
 // Shared by the Devnode and its connections, so work posted to the strand outlives neither.
 struct Devnode::Core {
-  Core(asio::io_context& io, DevnodeOptions& options)
+  Core(asio::io_context& io, DevnodeOptions& options, std::unique_ptr<StateStore> state_store)
       : strand(asio::make_strand(io)),
-        engine(EngineOptions{options.assets, options.message_expiry_ms, 0},
-               options.broker_key ? std::move(*options.broker_key) : crypto::PrivateKey::generate()) {}
+        store(std::move(state_store)),
+        engine(EngineOptions{options.assets, options.message_expiry_ms, 0}, choose_broker_key(options, store.get())) {}
 
   void dispatch(const std::vector<Delivery>& deliveries) {
     for (const auto& delivery : deliveries) {
@@ -49,13 +67,14 @@ struct Devnode::Core {
   }
 
   asio::strand<asio::io_context::executor_type> strand;
+  std::unique_ptr<StateStore> store;  // when DevnodeOptions::db_path is set; before `engine`, which it keys
   Engine engine;                                                          // touched only on `strand`
   std::map<ConnectionId, std::shared_ptr<gateway::FrameSender>> senders;  // on `strand`
   ConnectionId next_connection = 1;                                       // on `strand`
-  std::unique_ptr<StateStore> store;  // when DevnodeOptions::db_path is set
   std::shared_ptr<gateway::Listener> listener;
   bool tls = false;
   std::size_t max_in_flight = 64;
+  std::size_t max_frame_bytes = 1 << 20;
 };
 
 // One socket. Gateway calls arrive on the socket's strand; engine work hops to the core strand.
@@ -84,7 +103,12 @@ class Devnode::Connection final : public gateway::FrameHandler, public std::enab
     });
   }
 
-  void on_frame_too_large() override {}  // the gateway closes the socket with 1009
+  // The gateway read and discarded the frame and keeps the socket open (the node never closes on bad input).
+  void on_frame_too_large() override {
+    asio::post(core_->strand, [self = shared_from_this()] {
+      self->core_->dispatch(self->core_->engine.reject_oversized_frame(self->id_, self->core_->max_frame_bytes, now_ms()));
+    });
+  }
 
   void on_closed() override {
     asio::post(core_->strand, [self = shared_from_this()] {
@@ -100,8 +124,10 @@ class Devnode::Connection final : public gateway::FrameHandler, public std::enab
   std::shared_ptr<std::atomic<std::size_t>> in_flight_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
-Devnode::Devnode(asio::io_context& io, DevnodeOptions options) : core_(std::make_shared<Core>(io, options)) {
+Devnode::Devnode(asio::io_context& io, DevnodeOptions options)
+    : core_(std::make_shared<Core>(io, options, open_store(options))) {
   core_->max_in_flight = options.max_in_flight;
+  core_->max_frame_bytes = options.max_frame_bytes;
   std::shared_ptr<asio::ssl::context> tls;
   if (options.tls_cert || options.tls_key) {
     if (!options.tls_cert || !options.tls_key) throw std::invalid_argument("TLS needs both a certificate and a key");
@@ -111,8 +137,7 @@ Devnode::Devnode(asio::io_context& io, DevnodeOptions options) : core_(std::make
     core_->tls = true;
   }
   bool restored = false;
-  if (options.db_path) {
-    core_->store = std::make_unique<StateStore>(*options.db_path);
+  if (core_->store) {
     restored = core_->store->load(core_->engine);
     core_->engine.set_commit_observer([store = core_->store.get()](const Engine& engine) {
       try {
@@ -132,6 +157,7 @@ Devnode::Devnode(asio::io_context& io, DevnodeOptions options) : core_(std::make
   limits.idle_timeout = std::chrono::hours(24 * 365);  // the node never times a socket out
   limits.path = "/ws";
   limits.text_frames = true;
+  limits.keep_open_on_oversized_frame = true;
   auto core = core_;
   core_->listener = std::make_shared<gateway::Listener>(
       io, gateway::ListenerOptions{options.listen, limits, 50'000}, tls,

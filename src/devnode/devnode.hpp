@@ -1,5 +1,6 @@
 // devnode/devnode.hpp — the devnode as a server: the Engine on one strand behind the gateway's WebSocket listener
-// (path /ws, text frames, optional TLS), with a per-connection cap on requests in flight and a maximum frame size.
+// (path /ws, text frames, optional TLS), with a per-connection cap on requests in flight and a maximum frame size
+// (an oversized frame is discarded and answered with an error, as the node would answer rather than close).
 // Embeddable in-process (tests, `umpire serve` dev mode) and run standalone by `umpire devnode`.
 #pragma once
 
@@ -26,13 +27,14 @@ FundingGrant parse_funding_grant(std::string_view text);
 
 struct DevnodeOptions {
   boost::asio::ip::tcp::endpoint listen{boost::asio::ip::make_address("127.0.0.1"), 0};  // port 0: pick a free one
-  std::optional<crypto::PrivateKey> broker_key;        // generated when empty
+  std::optional<crypto::PrivateKey> broker_key;        // empty: kept in the database (made on first start), else fresh
   std::vector<AssetConfig> assets{AssetConfig{"usdc", 6, "", 31337}};
   std::optional<std::filesystem::path> db_path;        // SQLite state file; in memory when empty
   std::vector<FundingGrant> fund;                      // applied at start (only to a fresh database)
   std::optional<std::filesystem::path> tls_cert;       // PEM chain; with tls_key, serve wss://
   std::optional<std::filesystem::path> tls_key;
-  std::size_t max_frame_bytes = 1 << 20;  // larger frames close the socket (the node has no limit; we need one)
+  // The node reads frames of any size; the devnode discards larger ones and answers an error (socket kept open).
+  std::size_t max_frame_bytes = 1 << 20;
   std::size_t max_in_flight = 64;         // unanswered requests per socket before it is closed
   std::int64_t message_expiry_ms = 60'000;
 };

@@ -170,19 +170,40 @@ std::map<std::string, Engine::Route, std::less<>> Engine::route_table() {
 
 SharedFrame Engine::signed_frame(std::uint64_t id, std::string_view method, std::string_view params_json,
                                  std::int64_t now_ms) const {
-  const std::string payload = wire::build_payload(id, method, params_json, static_cast<std::uint64_t>(now_ms));
+  std::string payload = wire::build_payload(id, method, params_json, static_cast<std::uint64_t>(now_ms));
+  // A notification repeated within the same millisecond (asu to each participant, a caller's unchanged bu) has the
+  // same bytes, hence the same deterministic (RFC 6979) signature: reuse the frame instead of signing again.
+  const bool notification = id == 0;
+  if (notification) {
+    for (const auto& recent : recent_notifications_) {
+      if (recent.frame && recent.payload == payload) return recent.frame;
+    }
+  }
   const std::vector<std::string> signature{broker_key_.sign_digest(crypto::keccak256(payload)).to_hex()};
-  return std::make_shared<const std::string>(wire::build_frame("res", payload, signature));
+  auto frame = std::make_shared<const std::string>(wire::build_frame("res", payload, signature));
+  if (notification) {
+    auto& slot = recent_notifications_[next_recent_notification_++ % recent_notifications_.size()];
+    slot.payload = std::move(payload);
+    slot.frame = frame;
+  }
+  return frame;
+}
+
+bool Engine::online(const std::string& wallet) const {
+  return std::any_of(connections_.begin(), connections_.end(),
+                     [&](const auto& item) { return item.second.wallet == wallet; });
 }
 
 void Engine::deliver(std::vector<Delivery>& out, const Notice& notice, std::int64_t now_ms) const {
-  const SharedFrame frame = signed_frame(0, notice.method, notice.params_json, now_ms);
   if (notice.connection) {
-    out.push_back({*notice.connection, frame});
+    out.push_back({*notice.connection, signed_frame(0, notice.method, notice.params_json, now_ms)});
     return;
   }
+  SharedFrame frame;  // signed only if someone is there to receive it
   for (const auto& [id, connection] : connections_) {
-    if (connection.wallet == notice.wallet) out.push_back({id, frame});
+    if (connection.wallet != notice.wallet) continue;
+    if (!frame) frame = signed_frame(0, notice.method, notice.params_json, now_ms);
+    out.push_back({id, frame});
   }
 }
 
@@ -191,6 +212,16 @@ std::vector<Delivery> Engine::error_reply(ConnectionId connection, std::uint64_t
   OrderedJson params;
   params["error"] = std::string(text);
   return {{connection, signed_frame(id, "error", wire::go_marshal(params), now_ms)}};
+}
+
+std::vector<Delivery> Engine::reject_oversized_frame(ConnectionId connection, std::size_t limit_bytes,
+                                                    std::int64_t now_ms) const {
+  // Not a node text: the node reads frames of any size. The id is the server's clock, as for any frame whose
+  // request id could not be read.
+  return error_reply(connection, static_cast<std::uint64_t>(now_ms),
+                     "message too large: the devnode accepts frames of at most " + std::to_string(limit_bytes) +
+                         " bytes",
+                     now_ms);
 }
 
 std::vector<Delivery> Engine::open_connection(ConnectionId connection, std::int64_t now_ms) {
@@ -305,7 +336,9 @@ std::string Engine::balance_updates_json(const std::string& wallet) const {
 }
 
 void Engine::notify_balances(Call& call, const std::set<std::string>& wallets) {
-  for (const auto& wallet : wallets) call.before.push_back({std::nullopt, wallet, "bu", balance_updates_json(wallet)});
+  for (const auto& wallet : wallets) {
+    if (online(wallet)) call.before.push_back({std::nullopt, wallet, "bu", balance_updates_json(wallet)});
+  }
 }
 
 std::string Engine::user_tag(const std::string& wallet) {

@@ -4,6 +4,7 @@
 // and every outgoing frame is signed once by the broker key over its raw `res` bytes.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -56,6 +57,10 @@ class Engine {
   void close_connection(ConnectionId connection);
   // One client frame. Frames are returned in sending order; an empty frame is skipped silently.
   std::vector<Delivery> handle_frame(ConnectionId connection, std::string_view frame, std::int64_t now_ms);
+
+  // The error answered to a frame the transport discarded for exceeding `limit_bytes`; the socket stays open.
+  std::vector<Delivery> reject_oversized_frame(ConnectionId connection, std::size_t limit_bytes,
+                                               std::int64_t now_ms) const;
 
   // devnode_fund without a socket (startup funding, embedding tests). Throws RpcError.
   std::vector<Delivery> fund(const std::string& wallet, const std::string& asset, const wire::Decimal& amount,
@@ -144,6 +149,8 @@ class Engine {
 
   SharedFrame signed_frame(std::uint64_t id, std::string_view method, std::string_view params_json,
                            std::int64_t now_ms) const;
+  bool online(const std::string& wallet) const;  // some socket is authenticated as exactly this wallet
+  // Notifications go only to sockets of their wallet; one nobody would receive is never built or signed.
   void deliver(std::vector<Delivery>& out, const Notice& notice, std::int64_t now_ms) const;
   std::vector<Delivery> error_reply(ConnectionId connection, std::uint64_t id, std::string_view text,
                                     std::int64_t now_ms) const;
@@ -165,6 +172,12 @@ class Engine {
   std::map<std::string, std::string> tags_by_wallet_;
   std::uint64_t next_transaction_id_ = 1;
   std::function<void(const Engine&)> commit_observer_;
+  struct RecentNotification {
+    std::string payload;
+    SharedFrame frame;
+  };
+  mutable std::array<RecentNotification, 4> recent_notifications_;  // signed_frame's reuse of identical notices
+  mutable std::size_t next_recent_notification_ = 0;
 };
 
 }  // namespace umpire::devnode

@@ -38,16 +38,19 @@ void SessionKeyRegistry::register_key(SessionKey key, std::int64_t now_ms) {
   key.id = next_id_++;
   key.created_ms = now_ms;
   keys_.emplace(key.address, std::move(key));
+  ++revision_;
 }
 
 void SessionKeyRegistry::revoke(const std::string& address, std::int64_t now_ms) {
   const auto it = keys_.find(address);
   if (it != keys_.end()) it->second.expires_at_s = now_ms / 1000;
+  ++revision_;
 }
 
 void SessionKeyRegistry::restore(SessionKey key) {
   if (key.id >= next_id_) next_id_ = key.id + 1;
   keys_[key.address] = std::move(key);
+  ++revision_;
 }
 
 }  // namespace umpire::devnode

@@ -42,10 +42,13 @@ class SessionKeyRegistry {
 
   const std::map<std::string, SessionKey>& all() const { return keys_; }
   void restore(SessionKey key);
+  // Bumps whenever the set of keys or an expiry changes (persistence saves keys only then).
+  std::uint64_t revision() const { return revision_; }
 
  private:
   std::map<std::string, SessionKey> keys_;  // by address string
   std::uint64_t next_id_ = 1;
+  std::uint64_t revision_ = 0;
 };
 
 }  // namespace umpire::devnode

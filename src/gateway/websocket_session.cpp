@@ -71,7 +71,9 @@ asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
   timeouts.idle_timeout = limits_.idle_timeout;
   timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
-  ws_.read_message_max(limits_.max_frame_bytes);
+  // No limit inside Beast: read_or_discard enforces max_frame_bytes itself, so the error frame can be written before
+  // the close (Beast would send its own 1009 close first and the error would never get out).
+  ws_.read_message_max(0);
   ws_.binary(!limits_.text_frames);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(http::field::server, "umpire"); }));
@@ -79,13 +81,38 @@ asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
   co_return true;
 }
 
+// One message into `buffer`; past max_frame_bytes the rest is read and dropped chunk by chunk. True: discarded.
+template <class NextLayer>
+asio::awaitable<std::tuple<beast::error_code, bool>> WebSocketSession<NextLayer>::read_or_discard(beast::flat_buffer& buffer) {
+  constexpr std::size_t kChunk = 64 * 1024;
+  bool discarded = false;
+  do {
+    auto [error, bytes] = co_await ws_.async_read_some(buffer, kChunk, asio::as_tuple(use_awaitable));
+    (void)bytes;
+    if (error) co_return std::make_tuple(error, discarded);
+    if (discarded || buffer.size() > limits_.max_frame_bytes) {
+      discarded = true;
+      buffer.clear();
+      // Closing anyway: stop reading the oversized message; the close handshake drains what is left.
+      if (!limits_.keep_open_on_oversized_frame) co_return std::make_tuple(beast::error_code(websocket::error::message_too_big), true);
+    }
+  } while (!ws_.is_message_done());
+  co_return std::make_tuple(beast::error_code(), discarded);
+}
+
 template <class NextLayer>
 asio::awaitable<void> WebSocketSession<NextLayer>::read_loop() {
   beast::flat_buffer buffer;
   for (;;) {
-    auto [error, bytes] = co_await ws_.async_read(buffer, asio::as_tuple(use_awaitable));
+    beast::error_code error;
+    bool discarded = false;
+    std::tie(error, discarded) = co_await read_or_discard(buffer);
     if (error == websocket::error::message_too_big) {
-      if (!closing_) handler_->on_frame_too_large();
+      if (!closing_) {
+        handler_->on_frame_too_large();
+        // send() posts to this strand: let the handler's error frame reach the outbox before it stops taking frames.
+        co_await asio::post(ws_.get_executor(), use_awaitable);
+      }
       closing_ = true;
       if (close_reason_.empty()) close_reason_ = "frame too large";
       wake_writer_.cancel();
@@ -96,11 +123,13 @@ asio::awaitable<void> WebSocketSession<NextLayer>::read_loop() {
       wake_writer_.cancel();
       co_return;
     }
-    if (!closing_) {
+    if (!closing_ && discarded) {
+      handler_->on_frame_too_large();
+    } else if (!closing_) {
       const auto data = buffer.cdata();
       handler_->on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
     }
-    buffer.consume(bytes);
+    buffer.clear();
     if (closing_) co_return;
   }
 }

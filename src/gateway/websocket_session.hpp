@@ -29,6 +29,9 @@ struct SessionLimits {
   std::chrono::seconds idle_timeout{90};     // no frame from the client (pings included) for this long: close
   std::string path = "/play";
   bool text_frames = false;  // write text frames instead of binary (the ClearNode emulator must, like the node)
+  // Instead of closing with 1009, read an oversized frame to its end, discarding it (memory stays within the limit),
+  // tell the handler (on_frame_too_large) and keep the connection open: the ClearNode emulator answers an error.
+  bool keep_open_on_oversized_frame = false;
 };
 
 // The protocol side of a connection. Every call arrives on the connection's strand, one at a time.
@@ -37,7 +40,8 @@ class FrameHandler {
   virtual ~FrameHandler() = default;
   virtual void on_open() = 0;
   virtual void on_frame(std::string_view bytes) = 0;
-  virtual void on_frame_too_large() = 0;  // called before the connection closes for an oversized frame
+  // An oversized frame: called before the connection closes (or, with keep_open_on_oversized_frame, instead).
+  virtual void on_frame_too_large() = 0;
   virtual void on_closed() = 0;
 };
 
@@ -103,6 +107,7 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
   asio::awaitable<void> run(std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler);
   asio::awaitable<bool> handshake();
   asio::awaitable<void> read_loop();
+  asio::awaitable<std::tuple<beast::error_code, bool>> read_or_discard(beast::flat_buffer& buffer);
   asio::awaitable<void> write_loop();
   void enqueue(SharedFrame frame);
 

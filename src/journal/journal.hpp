@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace umpire::journal {
@@ -30,6 +31,10 @@ struct Record {
   std::string payload;
   std::int64_t at_unix_ms = 0;
 };
+
+// A record of this kind marks its room finished in the same transaction, like mark_room_finished() but without
+// blocking the caller: the completion says when it is durable.
+inline constexpr std::string_view kRoomFinishedKind = "room_finished";
 
 struct JournalOptions {
   std::filesystem::path path;          // a file; ":memory:" for a journal that does not survive the process

@@ -216,6 +216,7 @@ class SqliteJournal final : public Journal {
       exec(writer_db_.get(), "BEGIN IMMEDIATE");
       for (auto& pending : batch) {
         sequences.push_back(insert(pending.record));
+        if (pending.record.kind == kRoomFinishedKind) insert_finished(pending.record.room_id);
       }
       exec(writer_db_.get(), "COMMIT");
     } catch (const JournalError& failure) {
@@ -243,6 +244,14 @@ class SqliteJournal final : public Journal {
     sqlite3_bind_int64(stmt, 4, record.at_unix_ms ? record.at_unix_ms : now_unix_ms());
     check(writer_db_.get(), sqlite3_step(stmt), "append");
     return static_cast<std::uint64_t>(sqlite3_last_insert_rowid(writer_db_.get()));
+  }
+
+  // The finished mark of an appended kRoomFinishedKind record, in the same transaction as the record.
+  void insert_finished(const std::string& room_id) {
+    auto stmt = prepare(writer_db_.get(), "INSERT OR IGNORE INTO finished_rooms(room_id, at_unix_ms) VALUES (?1, ?2)");
+    sqlite3_bind_text(stmt.get(), 1, room_id.data(), static_cast<int>(room_id.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt.get(), 2, now_unix_ms());
+    check(writer_db_.get(), sqlite3_step(stmt.get()), "mark room finished");
   }
 
   // Runs `use` with a connection fit for reading: the read connection, or the writer's for an in-memory journal.

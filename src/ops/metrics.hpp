@@ -35,7 +35,8 @@ class Gauge {
   std::atomic<std::int64_t> value_{0};
 };
 
-// Observations in seconds; buckets are upper bounds in seconds, ascending. Sum kept in nanoseconds (integer).
+// Observations in seconds; buckets are upper bounds in seconds, finite and strictly ascending (+Inf is implied).
+// Sum kept in nanoseconds (integer).
 class Histogram {
  public:
   explicit Histogram(std::vector<double> upper_bounds);
@@ -59,7 +60,9 @@ std::vector<double> latency_buckets();
 class Registry {
  public:
   // Returns the series for (name, labels), creating it on first use. The reference stays valid for the registry's
-  // lifetime: components look series up once and keep the reference on their hot path.
+  // lifetime: components look series up once and keep the reference on their hot path. Names and label names are
+  // snake_case, counters end in _total, histograms are in base units (…_seconds) and `le` is never a label;
+  // anything else throws std::logic_error, so `promtool check metrics` has nothing to complain about.
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
   Histogram& histogram(const std::string& name, const std::string& help, const Labels& labels = {},

@@ -1,5 +1,5 @@
 // Devnode transport: a real WebSocket round trip on loopback — the assets push, ping/pong, funding and balances
-// through auth, broker signatures, text frames, the /ws path, and the frame-size limit closing the socket.
+// through auth, broker signatures, text frames, the /ws path, and the frame-size limit answered with an error.
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <future>
@@ -101,9 +101,14 @@ TEST(DevnodeTransport, WebSocketRoundTripOnLoopback) {
     EXPECT_EQ(funded.get_future().get(), "");
     EXPECT_EQ(client.read_reply(broker).params["balance_updates"][0]["amount"], "13");
 
-    // A frame over the limit closes the socket.
+    // A frame over the limit is discarded and answered with an error (id: the server's clock); the socket stays
+    // open, as the node never closes on bad input.
     client.send(std::string(5000, ' '));
-    EXPECT_THROW(client.read(), boost::system::system_error);
+    const auto too_large = client.read_reply(broker);
+    EXPECT_EQ(too_large.error(), "message too large: the devnode accepts frames of at most 4096 bytes");
+    EXPECT_GT(too_large.id, 1'000'000'000'000u);
+    client.send(request(6, "ping", Json::object()));
+    EXPECT_EQ(client.read_reply(broker).method, "pong");
   }
   EXPECT_THROW(Client(port, "/other"), boost::system::system_error);
 

@@ -56,3 +56,29 @@ TEST(Metrics, ConcurrentIncrementsAreNotLost) {
   EXPECT_EQ(counter.value(), 40000u);
   EXPECT_EQ(histogram.count(), 40000u);
 }
+
+TEST(Metrics, RejectsNamesAndLabelsPromtoolWouldFlag) {
+  Registry registry;
+  EXPECT_THROW(registry.counter("umpire_moves", "no _total"), std::logic_error);
+  EXPECT_THROW(registry.gauge("umpire-rooms", "dash"), std::logic_error);
+  EXPECT_THROW(registry.gauge("umpireRooms", "camel case"), std::logic_error);
+  EXPECT_THROW(registry.gauge("1rooms", "leading digit"), std::logic_error);
+  EXPECT_THROW(registry.gauge("rooms_count", "reserved suffix"), std::logic_error);
+  EXPECT_THROW(registry.gauge("rooms", "h", {{"le", "1"}}), std::logic_error);
+  EXPECT_THROW(registry.gauge("rooms", "h", {{"__name", "x"}}), std::logic_error);
+  EXPECT_THROW(registry.gauge("rooms", "h", {{"state", "a"}, {"state", "b"}}), std::logic_error);
+  EXPECT_THROW(registry.histogram("latency_seconds", "h", {}, {0.1, 0.01}), std::logic_error);
+  EXPECT_THROW(registry.histogram("latency_seconds", "h", {}, {0.1, 0.1}), std::logic_error);
+  EXPECT_NO_THROW(registry.gauge("umpire_rooms", "h", {{"state", "playing"}}));
+  EXPECT_NO_THROW(registry.counter("umpire_moves_relayed_total", "h"));
+}
+
+TEST(Metrics, HistogramSumKeepsItsDigitsAndBoundsReadBackExactly) {
+  Registry registry;
+  auto& histogram = registry.histogram("h_seconds", "h", {}, {0.00025, 2.5});
+  histogram.observe_seconds(123456.789);  // six significant digits would print 123457
+  const std::string text = registry.render();
+  EXPECT_NE(text.find("h_seconds_sum 123456.789\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("h_seconds_bucket{le=\"0.00025\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("h_seconds_bucket{le=\"2.5\"} 0\n"), std::string::npos) << text;
+}

@@ -1,0 +1,1352 @@
+// referee/room_manager.cpp — see the header. In order: the Room, metrics, construction, the PlayerService entry
+// points, message handlers, room life (proposal → opening → play → payout → close, or abort), checkpoints, timers,
+// journal, messages and lookups.
+#include "referee/room_manager.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "crypto/eth_messages.hpp"
+#include "crypto/signature.hpp"
+
+namespace umpire::referee {
+
+using clearnode::ClearNodeError;
+using clearnode::ErrorKind;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// One table: its seats, its app session and its game. Lives on the manager's strand.
+struct RoomManager::Room {
+  struct Seat {
+    crypto::Address address;
+    std::string address_text;                     // EIP-55, as in the definition
+    Link link;                                    // the connection holding the seat; null while away
+    std::uint64_t away_deadline_ms = 0;           // set while away from an opened room: forfeit at this time
+    std::optional<crypto::Signature> signature;   // on the current proposal
+    Units balance = 0;                            // this seat's allocation in the app session
+    unsigned wins = 0;
+  };
+
+  explicit Room(asio::any_io_executor executor) : timer(std::move(executor)) {}
+
+  std::string id;
+  std::shared_ptr<const RoomType> type;
+  v1::RoomState state = v1::ROOM_STATE_WAITING;
+  std::vector<Seat> seats;
+  std::map<std::uint64_t, Link> spectators;  // by connection id
+
+  // The proposal: the exact create request, its signatures (in the seats) and the message shown to the players.
+  std::optional<clearnode::PreparedRequest> proposal;
+  v1::ServerMessage proposal_message;
+  unsigned attempt = 0;
+  std::uint64_t proposal_deadline_ms = 0;
+
+  // The app session.
+  std::string app_session_id;
+  std::uint64_t version = 0;  // the last version submitted (1 after create)
+  bool version_uncertain = false;
+  bool resyncing = false;
+  Units umpire_balance = 0;
+
+  // The game.
+  std::unique_ptr<rooms::GameState> game;
+  std::uint64_t seq = 0;
+  std::uint64_t seq_at_game_start = 0;
+  unsigned game_number = 0;
+  unsigned draws = 0;
+  bool outcome_pending = false;  // the last move decided the game; its GameOver follows the relay
+  std::vector<unsigned> awaited;
+  std::uint64_t turn_deadline_ms = 0;
+  unsigned moves_since_checkpoint = 0;
+  std::uint64_t last_checkpoint_ms = 0;
+
+  asio::steady_timer timer;
+  std::uint64_t timer_at_ms = 0;  // 0: not armed
+  std::uint64_t timer_generation = 0;
+  bool forgotten = false;
+};
+
+// ---- metrics ---------------------------------------------------------------------------------------------------
+
+struct RoomManager::Metrics {
+  explicit Metrics(ops::Registry* shared)
+      : own(shared ? nullptr : std::make_unique<ops::Registry>()),
+        registry(shared ? *shared : *own),
+        moves_relayed(registry.counter("umpire_moves_relayed_total", "Moves accepted and relayed to the room")),
+        moves_rejected(registry.counter("umpire_moves_rejected_total", "Moves refused with an error to the sender")),
+        relay_latency(registry.histogram("umpire_move_relay_seconds",
+                                         "From a move's arrival to its relay (validation, journal, fan-out)")),
+        journal_commit(registry.histogram("umpire_journal_commit_seconds",
+                                          "From a journal append to its durable commit (group commit)")),
+        reconnects(registry.counter("umpire_reconnects_total", "Seats resumed by a new connection")),
+        players_connected(registry.gauge("umpire_players_connected", "Logged-in player connections")),
+        sessions_opened(registry.counter("umpire_sessions_opened_total", "App sessions created on the ClearNode")),
+        sessions_closed(registry.counter("umpire_sessions_closed_total", "App sessions closed and paid out")),
+        checkpoints(registry.counter("umpire_checkpoints_total", "submit_app_state calls that succeeded")),
+        checkpoint_failures(registry.counter("umpire_checkpoint_failures_total", "submit_app_state calls that failed")),
+        journal_failures(registry.counter("umpire_journal_failures_total", "Journal appends that failed")) {
+    for (auto state : {v1::ROOM_STATE_WAITING, v1::ROOM_STATE_PROPOSING, v1::ROOM_STATE_OPENING,
+                       v1::ROOM_STATE_PLAYING, v1::ROOM_STATE_CLOSING}) {
+      rooms[state] = &registry.gauge("umpire_rooms", "Rooms by state", {{"state", std::string(to_string(state))}});
+    }
+    for (const char* outcome : {"win", "draw", "forfeit"}) {
+      games_finished[outcome] =
+          &registry.counter("umpire_games_finished_total", "Games finished, by outcome", {{"outcome", outcome}});
+    }
+    for (const char* method : {"create_app_session", "submit_app_state", "close_app_session", "get_app_sessions"}) {
+      clearnode_latency[method] = &registry.histogram("umpire_clearnode_request_seconds",
+                                                      "ClearNode request round trips, by method", {{"method", method}});
+    }
+  }
+
+  void aborted(v1::ErrorCode reason) {
+    registry.counter("umpire_rooms_aborted_total", "Rooms ended before any funds were locked, by reason",
+                     {{"reason", v1::ErrorCode_Name(reason)}})
+        .increment();
+  }
+  void clearnode_error(ErrorKind kind) {
+    registry.counter("umpire_clearnode_errors_total", "ClearNode calls that failed, by kind",
+                     {{"kind", std::string(clearnode::to_string(kind))}})
+        .increment();
+  }
+  void observe_clearnode(const char* method, Clock::time_point started) {
+    clearnode_latency.at(method)->observe_nanoseconds(
+        static_cast<std::uint64_t>(std::chrono::nanoseconds(Clock::now() - started).count()));
+  }
+
+  std::unique_ptr<ops::Registry> own;
+  ops::Registry& registry;
+  ops::Counter& moves_relayed;
+  ops::Counter& moves_rejected;
+  ops::Histogram& relay_latency;
+  ops::Histogram& journal_commit;
+  ops::Counter& reconnects;
+  ops::Gauge& players_connected;
+  ops::Counter& sessions_opened;
+  ops::Counter& sessions_closed;
+  ops::Counter& checkpoints;
+  ops::Counter& checkpoint_failures;
+  ops::Counter& journal_failures;
+  std::map<v1::RoomState, ops::Gauge*> rooms;
+  std::map<std::string, ops::Counter*> games_finished;
+  std::map<std::string, ops::Histogram*> clearnode_latency;
+};
+
+// ---- helpers ---------------------------------------------------------------------------------------------------
+
+namespace {
+
+v1::ServerMessage answer(std::uint64_t request_id) {
+  v1::ServerMessage message;
+  message.set_request_id(request_id);
+  return message;
+}
+
+std::shared_ptr<const std::string> frame_of(const v1::ServerMessage& message) {
+  return std::make_shared<const std::string>(message.SerializeAsString());
+}
+
+std::string hex64(std::uint64_t value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = kHex[value & 15];
+  return out;
+}
+
+bool may_be_applied(ErrorKind kind) {
+  // The request may have reached the node: only reading the node's state can tell.
+  return kind == ErrorKind::timeout || kind == ErrorKind::disconnected || kind == ErrorKind::shut_down ||
+         kind == ErrorKind::protocol_violation;
+}
+
+bool contains(std::string_view text, std::string_view needle) { return text.find(needle) != std::string_view::npos; }
+
+}  // namespace
+
+// The seat that wins when `loser` forfeits a two-seat game; none for larger tables (the referee then draws).
+std::optional<unsigned> other_seat(const RoomManager::Room& room, unsigned loser) {
+  if (room.seats.size() != 2) return std::nullopt;
+  return loser == 0 ? 1u : 0u;
+}
+
+std::string_view to_string(v1::RoomState state) {
+  switch (state) {
+    case v1::ROOM_STATE_WAITING: return "waiting";
+    case v1::ROOM_STATE_PROPOSING: return "proposing";
+    case v1::ROOM_STATE_OPENING: return "opening";
+    case v1::ROOM_STATE_PLAYING: return "playing";
+    case v1::ROOM_STATE_CLOSING: return "closing";
+    case v1::ROOM_STATE_CLOSED: return "closed";
+    case v1::ROOM_STATE_ABORTED: return "aborted";
+    default: return "unspecified";
+  }
+}
+
+// ---- construction ----------------------------------------------------------------------------------------------
+
+std::shared_ptr<RoomManager> RoomManager::create(asio::any_io_executor executor, RefereeOptions options,
+                                                 std::shared_ptr<SessionPort> sessions, journal::Journal* journal,
+                                                 ops::Registry* metrics) {
+  if (!sessions) throw std::invalid_argument("the referee needs a SessionPort");
+  for (const auto& type : options.room_types) type.validate();
+  return std::shared_ptr<RoomManager>(
+      new RoomManager(std::move(executor), std::move(options), std::move(sessions), journal, metrics));
+}
+
+RoomManager::RoomManager(asio::any_io_executor executor, RefereeOptions options,
+                         std::shared_ptr<SessionPort> sessions, journal::Journal* journal, ops::Registry* metrics)
+    : options_(std::move(options)),
+      sessions_(std::move(sessions)),
+      journal_(journal),
+      strand_(asio::make_strand(std::move(executor))),
+      metrics_(std::make_unique<Metrics>(metrics)) {
+  random64_ = options_.random64;
+  if (!random64_) {
+    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+    random64_ = [engine] { return (*engine)(); };
+  }
+  room_prefix_ = "r" + hex64(random64_(), 6) + "-";
+  for (const auto& type : options_.room_types) types_[type.id] = std::make_shared<const RoomType>(type);
+}
+
+RoomManager::~RoomManager() = default;
+
+// ---- PlayerService ---------------------------------------------------------------------------------------------
+
+std::vector<std::string> RoomManager::on_login(const Link& link) {
+  metrics_->players_connected.add(1);
+  std::lock_guard lock(seated_mutex_);
+  const auto it = seated_.find(link->address().checksum());
+  if (it == seated_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+void RoomManager::on_message(const Link& link, const v1::ClientMessage& message) {
+  asio::post(strand_, [self = shared_from_this(), link, message] { self->dispatch(link, message); });
+}
+
+void RoomManager::on_disconnect(const Link& link) {
+  metrics_->players_connected.add(-1);
+  asio::post(strand_, [self = shared_from_this(), link] { self->handle_disconnect(link); });
+}
+
+void RoomManager::dispatch(const Link& link, const v1::ClientMessage& message) {
+  if (shut_down_) return;
+  const auto id = message.request_id();
+  try {
+    switch (message.body_case()) {
+      case v1::ClientMessage::kListRooms: return handle_list_rooms(link, id);
+      case v1::ClientMessage::kJoinRoom: return handle_join(link, id, message.join_room());
+      case v1::ClientMessage::kLeaveRoom: return handle_leave(link, id, message.leave_room());
+      case v1::ClientMessage::kSpectate: return handle_spectate(link, id, message.spectate());
+      case v1::ClientMessage::kSignProposal: return handle_sign(link, id, message.sign_proposal());
+      case v1::ClientMessage::kDeclineProposal: return handle_decline(link, id, message.decline_proposal());
+      case v1::ClientMessage::kMove: return handle_move(link, id, message.move());
+      case v1::ClientMessage::kGetGameState: return handle_get_state(link, id, message.get_game_state());
+      case v1::ClientMessage::kResume: return handle_resume(link, id, message.resume());
+      default: return send_error(link, id, v1::MALFORMED_FRAME, "this message is not accepted after login");
+    }
+  } catch (const std::exception& failure) {
+    log(LogLevel::error, std::string("event=internal_error what=\"") + failure.what() + "\"");
+    send_error(link, id, v1::INTERNAL, "internal error");
+  }
+}
+
+// ---- message handlers --------------------------------------------------------------------------------------------
+
+void RoomManager::handle_list_rooms(const Link& link, std::uint64_t request_id) {
+  auto reply = answer(request_id);
+  auto* catalog = reply.mutable_room_catalog();
+  if (!draining_) {
+    for (const auto& [id, type] : types_) {
+      auto entry = type->to_proto();
+      const auto waiting = waiting_by_type_.find(id);
+      entry.set_open_rooms(waiting == waiting_by_type_.end() ? 0 : static_cast<std::uint32_t>(waiting->second.size()));
+      *catalog->add_room_types() = std::move(entry);
+    }
+  }
+  link->send(reply);
+}
+
+void RoomManager::handle_join(const Link& link, std::uint64_t request_id, const v1::JoinRoom& join) {
+  if (draining_) return send_error(link, request_id, v1::DRAINING, "the server is draining: no new games");
+  RoomPtr room;
+  if (join.target_case() == v1::JoinRoom::kRoomId) {
+    room = find_room(join.room_id());
+    if (!room) return send_error(link, request_id, v1::UNKNOWN_ROOM, "no such room", join.room_id());
+    if (seat_of(*room, link->address())) {
+      return send_error(link, request_id, v1::ALREADY_SEATED, "you already sit in this room", room->id);
+    }
+    if (room->state != v1::ROOM_STATE_WAITING || room->seats.size() >= room->type->seats) {
+      return send_error(link, request_id, v1::ROOM_FULL, "every seat of this room is taken", room->id);
+    }
+  } else if (join.target_case() == v1::JoinRoom::kRoomType) {
+    const auto type = types_.find(join.room_type());
+    if (type == types_.end()) {
+      return send_error(link, request_id, v1::UNKNOWN_ROOM_TYPE, "no room type \"" + join.room_type() + "\"");
+    }
+    auto& candidates = waiting_by_type_[type->first];
+    for (const auto& id : candidates) {
+      const auto candidate = find_room(id);
+      if (candidate && candidate->type == type->second && !seat_of(*candidate, link->address())) {
+        room = candidate;
+        break;
+      }
+    }
+    if (!room) {
+      if (candidates.size() >= type->second->max_open_rooms) {
+        return send_error(link, request_id, v1::ROOM_FULL, "every table of this type is taken; try again soon");
+      }
+      room = open_room(type->second);
+    }
+  } else {
+    return send_error(link, request_id, v1::MALFORMED_FRAME, "JoinRoom needs a room_id or a room_type");
+  }
+  seat_player(room, link, request_id);
+}
+
+void RoomManager::handle_leave(const Link& link, std::uint64_t request_id, const v1::LeaveRoom& leave) {
+  const auto room = find_room(leave.room_id());
+  if (!room) return send_error(link, request_id, v1::UNKNOWN_ROOM, "no such room", leave.room_id());
+  auto left = answer(request_id);
+  left.mutable_left()->set_room_id(room->id);
+  if (room->spectators.erase(link->connection_id()) > 0) {
+    spectating_[link->connection_id()].erase(room->id);
+    return link->send(left);
+  }
+  const auto seat = seat_of(*room, link->address());
+  if (!seat) return send_error(link, request_id, v1::NOT_SEATED, "you do not sit in this room", room->id);
+  if (room->state == v1::ROOM_STATE_OPENING) {
+    return send_error(link, request_id, v1::GAME_NOT_RUNNING,
+                      "the app session is being opened; leaving once it is open forfeits the game", room->id);
+  }
+  link->send(left);
+  switch (room->state) {
+    case v1::ROOM_STATE_WAITING: return free_seat(room, *seat);
+    case v1::ROOM_STATE_PROPOSING:
+      return abort_room(room, v1::PROPOSAL_DECLINED, "seat " + std::to_string(*seat) + " left during the proposal");
+    case v1::ROOM_STATE_PLAYING: {
+      if (room->outcome_pending) return;
+      const bool between_games = room->type->is_series() && room->game_number > 1 &&
+                                 room->seq == room->seq_at_game_start;
+      log(LogLevel::info, "event=player_left room=" + room->id + " seat=" + std::to_string(*seat) +
+                              (between_games ? " between_games=true" : " forfeit=true"));
+      if (between_games) return close_session(room);
+      return finish_game(room, other_seat(*room, static_cast<unsigned>(*seat)), static_cast<unsigned>(*seat), false);
+    }
+    default: return;  // closing: the payout is already decided
+  }
+}
+
+void RoomManager::handle_spectate(const Link& link, std::uint64_t request_id, const v1::Spectate& spectate) {
+  const auto room = find_room(spectate.room_id());
+  if (!room) return send_error(link, request_id, v1::UNKNOWN_ROOM, "no such room", spectate.room_id());
+  room->spectators[link->connection_id()] = link;
+  spectating_[link->connection_id()].insert(room->id);
+  auto joined = answer(request_id);
+  auto* body = joined.mutable_joined();
+  body->set_room_id(room->id);
+  body->set_room_type(room->type->id);
+  body->set_spectator(true);
+  fill_players(*room, body->mutable_players());
+  link->send(joined);
+  link->send(game_state_message(*room, std::nullopt, 0));
+}
+
+void RoomManager::handle_sign(const Link& link, std::uint64_t request_id, const v1::SignProposal& sign) {
+  const auto room = find_room(sign.room_id());
+  if (!room) return send_error(link, request_id, v1::UNKNOWN_ROOM, "no such room", sign.room_id());
+  const auto seat = seat_of(*room, link->address());
+  if (!seat) return send_error(link, request_id, v1::NOT_SEATED, "you do not sit in this room", room->id);
+  if (room->state != v1::ROOM_STATE_PROPOSING || !room->proposal) {
+    return send_error(link, request_id, v1::NO_PROPOSAL, "nothing to sign in this room now", room->id);
+  }
+  if (sign.app_session_id() != room->proposal->app_session_id) {
+    return send_error(link, request_id, v1::PROPOSAL_EXPIRED, "this signature is for an earlier proposal", room->id);
+  }
+  auto& holder = room->seats[*seat];
+  std::optional<crypto::Address> signer;
+  std::optional<crypto::Signature> signature;
+  try {
+    signature = crypto::Signature::parse(sign.signature());
+    signer = crypto::try_recover_address(room->proposal->digest(), *signature);
+  } catch (const std::exception&) {
+    signer.reset();
+  }
+  if (!signer || *signer != holder.address) {
+    send_error(link, request_id, v1::BAD_PROPOSAL_SIGNATURE,
+               "the signature does not recover to your address over the proposal's request_json", room->id);
+    return abort_room(room, v1::BAD_PROPOSAL_SIGNATURE,
+                      "seat " + std::to_string(*seat) + " signed other bytes or with another key");
+  }
+  holder.signature = signature;
+  const bool everyone = std::all_of(room->seats.begin(), room->seats.end(),
+                                    [](const auto& s) { return s.signature.has_value(); });
+  if (everyone) all_signed(room);
+}
+
+void RoomManager::handle_decline(const Link& link, std::uint64_t request_id, const v1::DeclineProposal& decline) {
+  const auto room = find_room(decline.room_id());
+  if (!room) return send_error(link, request_id, v1::UNKNOWN_ROOM, "no such room", decline.room_id());
+  const auto seat = seat_of(*room, link->address());
+  if (!seat) return send_error(link, request_id, v1::NOT_SEATED, "you do not sit in this room", room->id);
+  if (room->state != v1::ROOM_STATE_PROPOSING) {
+    return send_error(link, request_id, v1::NO_PROPOSAL, "nothing to decline in this room now", room->id);
+  }
+  std::string reason = decline.reason().substr(0, 200);
+  abort_room(room, v1::PROPOSAL_DECLINED, "seat " + std::to_string(*seat) + " declined: " + reason);
+}
+
+void RoomManager::handle_move(const Link& link, std::uint64_t request_id, const v1::Move& move) {
+  const auto received = Clock::now();
+  auto reject = [&](v1::ErrorCode code, const std::string& text, const std::string& room_id) {
+    metrics_->moves_rejected.increment();
+    send_error(link, request_id, code, text, room_id);
+  };
+  const auto room = find_room(move.room_id());
+  if (!room) return reject(v1::UNKNOWN_ROOM, "no such room", move.room_id());
+  const auto seat_index = seat_of(*room, link->address());
+  if (!seat_index) return reject(v1::NOT_SEATED, "spectators and strangers cannot move", room->id);
+  auto& seat = room->seats[*seat_index];
+  if (!seat.link || seat.link->connection_id() != link->connection_id()) {
+    return reject(v1::NOT_SEATED, "another connection holds this seat (send Resume to take it back)", room->id);
+  }
+  if (room->state != v1::ROOM_STATE_PLAYING || !room->game || room->outcome_pending) {
+    return reject(v1::GAME_NOT_RUNNING, "the room is not playing", room->id);
+  }
+  if (move.expected_seq() != room->seq + 1) {
+    metrics_->moves_rejected.increment();
+    auto error = gateway::make_error(request_id, v1::STALE_SEQUENCE, "expected_seq is not the next sequence number");
+    (*error.mutable_error()->mutable_context())["room_id"] = room->id;
+    (*error.mutable_error()->mutable_context())["next_seq"] = std::to_string(room->seq + 1);
+    return link->send(error);
+  }
+  if (move.move().size() > options_.max_move_bytes) return reject(v1::MALFORMED_MOVE, "move text too long", room->id);
+  const auto mover = static_cast<unsigned>(*seat_index);
+  const auto result = room->game->apply(mover, move.move());
+  if (result.rejection) {
+    switch (*result.rejection) {
+      case rooms::MoveRejection::not_your_turn: return reject(v1::NOT_YOUR_TURN, "not your turn", room->id);
+      case rooms::MoveRejection::illegal: return reject(v1::ILLEGAL_MOVE, "not allowed here", room->id);
+      case rooms::MoveRejection::game_over: return reject(v1::GAME_NOT_RUNNING, "the game is over", room->id);
+      case rooms::MoveRejection::malformed: return reject(v1::MALFORMED_MOVE, "not a move of this game", room->id);
+    }
+  }
+
+  // Applied. The turn timer restarts when a seat enters to_move; seats of an unfinished simultaneous round keep
+  // the round's deadline.
+  const auto seq = ++room->seq;
+  const auto now = now_ms();
+  auto to_move = room->game->to_move();
+  const bool same_round = !to_move.empty() && std::all_of(to_move.begin(), to_move.end(), [&](unsigned s) {
+    return std::find(room->awaited.begin(), room->awaited.end(), s) != room->awaited.end();
+  });
+  if (!same_round) room->turn_deadline_ms = to_move.empty() ? 0 : now + room->type->turn_ms;
+  room->awaited = to_move;
+  const auto outcome = room->game->outcome();
+  room->outcome_pending = outcome.kind != rooms::Outcome::Kind::ongoing;
+
+  v1::ServerMessage relay;
+  auto* applied = relay.mutable_move_applied();
+  applied->set_room_id(room->id);
+  applied->set_seq(seq);
+  applied->set_seat(mover);
+  applied->set_move(result.hidden ? "" : move.move());
+  for (auto s : to_move) applied->add_to_move(s);
+  applied->set_turn_deadline_ms(room->turn_deadline_ms);
+  applied->set_game_number(room->game_number);
+  auto own_copy = relay;
+  own_copy.set_request_id(request_id);
+  own_copy.mutable_move_applied()->set_move(move.move());
+
+  json record = {{"seq", seq}, {"seat", mover}, {"move", move.move()}, {"game", room->game_number}};
+  journal_then(room, "move", record.dump(), [this, room, relay = std::move(relay), own_copy = std::move(own_copy),
+                                             mover, received, outcome] {
+    if (room->forgotten) return;
+    const auto others = frame_of(relay);
+    for (std::size_t i = 0; i < room->seats.size(); ++i) {
+      const auto& target = room->seats[i].link;
+      if (!target) continue;
+      if (i == mover) {
+        target->send(own_copy);
+      } else {
+        target->send_serialized(others);
+      }
+    }
+    for (const auto& [id, spectator] : room->spectators) spectator->send_serialized(others);
+    metrics_->moves_relayed.increment();
+    metrics_->relay_latency.observe_nanoseconds(
+        static_cast<std::uint64_t>(std::chrono::nanoseconds(Clock::now() - received).count()));
+    if (outcome.kind != rooms::Outcome::Kind::ongoing) {
+      room->outcome_pending = false;
+      return finish_game(room, outcome.winner, std::nullopt, true);
+    }
+    ++room->moves_since_checkpoint;
+    if (options_.checkpoint_every_moves && room->moves_since_checkpoint >= options_.checkpoint_every_moves) {
+      checkpoint(room, true);
+    }
+    arm_timer(room);
+  });
+}
+
+void RoomManager::handle_get_state(const Link& link, std::uint64_t request_id, const v1::GetGameState& get) {
+  const auto room = find_room(get.room_id());
+  if (!room) return send_error(link, request_id, v1::UNKNOWN_ROOM, "no such room", get.room_id());
+  const auto seat = seat_of(*room, link->address());
+  link->send(game_state_message(*room, seat ? std::optional<unsigned>(static_cast<unsigned>(*seat)) : std::nullopt,
+                                request_id));
+}
+
+void RoomManager::handle_resume(const Link& link, std::uint64_t request_id, const v1::Resume& resume) {
+  const auto room = find_room(resume.room_id());
+  if (!room) {
+    const auto tomb = tombstones_.find(resume.room_id());
+    if (tomb != tombstones_.end() && tomb->second.forfeited_away.count(link->address().checksum())) {
+      return send_error(link, request_id, v1::RECONNECT_WINDOW_PASSED,
+                        "you came back after the reconnection window: the seat has forfeited", resume.room_id());
+    }
+    return send_error(link, request_id, v1::UNKNOWN_ROOM, "no such room (or it is closed)", resume.room_id());
+  }
+  const auto index = seat_of(*room, link->address());
+  if (!index) return send_error(link, request_id, v1::NOT_SEATED, "you do not sit in this room", room->id);
+  auto& seat = room->seats[*index];
+  const bool was_away = !seat.link || seat.away_deadline_ms != 0;
+  seat.link = link;
+  seat.away_deadline_ms = 0;
+  metrics_->reconnects.increment();
+  link->send(game_state_message(*room, static_cast<unsigned>(*index), request_id));
+  if (room->state == v1::ROOM_STATE_PROPOSING && !seat.signature) link->send(room->proposal_message);
+  if (was_away) {
+    v1::ServerMessage notice;
+    auto* body = notice.mutable_server_notice();
+    body->set_kind(v1::NOTICE_KIND_OPPONENT_BACK);
+    body->set_room_id(room->id);
+    body->set_message("seat " + std::to_string(*index) + " is back");
+    const auto frame = frame_of(notice);
+    for (std::size_t i = 0; i < room->seats.size(); ++i) {
+      if (i != *index && room->seats[i].link) room->seats[i].link->send_serialized(frame);
+    }
+  }
+  arm_timer(room);
+}
+
+void RoomManager::handle_disconnect(const Link& link) {
+  if (shut_down_) return;
+  const auto watched = spectating_.find(link->connection_id());
+  if (watched != spectating_.end()) {
+    for (const auto& id : watched->second) {
+      if (const auto room = find_room(id)) room->spectators.erase(link->connection_id());
+    }
+    spectating_.erase(watched);
+  }
+  std::vector<std::string> room_ids;
+  {
+    std::lock_guard lock(seated_mutex_);
+    const auto it = seated_.find(link->address().checksum());
+    if (it != seated_.end()) room_ids.assign(it->second.begin(), it->second.end());
+  }
+  for (const auto& id : room_ids) {
+    const auto room = find_room(id);
+    if (!room) continue;
+    const auto index = seat_of(*room, link->address());
+    if (!index) continue;
+    auto& seat = room->seats[*index];
+    if (!seat.link || seat.link->connection_id() != link->connection_id()) continue;  // a newer link holds it
+    seat.link.reset();
+    if (room->state == v1::ROOM_STATE_WAITING) {
+      free_seat(room, *index);
+      continue;
+    }
+    if (room->state != v1::ROOM_STATE_PLAYING) continue;  // proposing: the deadline decides; closing: paid anyway
+    seat.away_deadline_ms = now_ms() + room->type->reconnect_ms;
+    v1::ServerMessage notice;
+    auto* body = notice.mutable_server_notice();
+    body->set_kind(v1::NOTICE_KIND_OPPONENT_AWAY);
+    body->set_room_id(room->id);
+    body->set_message("seat " + std::to_string(*index) + " dropped; it may return within " +
+                      std::to_string(room->type->reconnect_ms / 1000) + " s");
+    broadcast(*room, notice);
+    log(LogLevel::info, "event=player_away room=" + room->id + " seat=" + std::to_string(*index));
+    arm_timer(room);
+  }
+}
+
+// ---- room life ---------------------------------------------------------------------------------------------------
+
+RoomManager::RoomPtr RoomManager::open_room(std::shared_ptr<const RoomType> type) {
+  auto room = std::make_shared<Room>(strand_);
+  room->id = room_prefix_ + std::to_string(++room_counter_);
+  room->type = std::move(type);
+  rooms_.emplace(room->id, room);
+  waiting_by_type_[room->type->id].push_back(room->id);
+  metrics_->rooms[v1::ROOM_STATE_WAITING]->add(1);
+  return room;
+}
+
+void RoomManager::seat_player(const RoomPtr& room, const Link& link, std::uint64_t request_id) {
+  Room::Seat seat;
+  seat.address = link->address();
+  seat.address_text = link->address().checksum();
+  seat.link = link;
+  room->seats.push_back(std::move(seat));
+  index_seat(room->seats.back().address_text, room->id, true);
+
+  auto joined = answer(request_id);
+  auto* body = joined.mutable_joined();
+  body->set_room_id(room->id);
+  body->set_room_type(room->type->id);
+  body->set_seat(static_cast<std::uint32_t>(room->seats.size() - 1));
+  fill_players(*room, body->mutable_players());
+  link->send(joined);
+
+  if (room->seats.size() < room->type->seats) return broadcast_room_update(*room);
+  auto& waiting = waiting_by_type_[room->type->id];
+  waiting.erase(std::remove(waiting.begin(), waiting.end(), room->id), waiting.end());
+  start_proposal(room);
+}
+
+void RoomManager::free_seat(const RoomPtr& room, std::size_t seat) {
+  index_seat(room->seats[seat].address_text, room->id, false);
+  room->seats.erase(room->seats.begin() + static_cast<std::ptrdiff_t>(seat));
+  if (room->seats.empty() && room->spectators.empty()) return forget_room(room);
+  broadcast_room_update(*room);
+}
+
+void RoomManager::start_proposal(const RoomPtr& room) {
+  const auto& type = *room->type;
+  clearnode::CreateAppSessionParams params;
+  params.definition.application = options_.application;
+  params.definition.protocol = std::string(clearnode::kProtocol04);
+  for (const auto& seat : room->seats) {
+    params.definition.participants.push_back(seat.address_text);
+    params.definition.weights.push_back(0);
+    params.allocations.push_back({seat.address_text, type.asset, wire::Decimal::from_units(type.stake, type.decimals)});
+  }
+  const auto umpire = options_.umpire_address.checksum();
+  params.definition.participants.push_back(umpire);
+  params.definition.weights.push_back(100);
+  params.definition.quorum = 100;
+  params.definition.challenge = 0;
+  params.definition.nonce = next_nonce();
+  params.allocations.push_back({umpire, type.asset, wire::Decimal{}});
+  params.session_data = json{{"game", std::string(type.game->name())}, {"state", type.game->create(0)->serialize()}}.dump();
+
+  try {
+    room->proposal = sessions_->prepare_create(params);
+  } catch (const std::exception& failure) {
+    return abort_room(room, v1::INTERNAL, std::string("cannot prepare the app session: ") + failure.what());
+  }
+  ++room->attempt;
+  for (auto& seat : room->seats) seat.signature.reset();
+  room->proposal_deadline_ms = now_ms() + type.proposal_ms;
+
+  room->proposal_message.Clear();
+  auto* proposal = room->proposal_message.mutable_session_proposal();
+  proposal->set_room_id(room->id);
+  proposal->set_request_json(room->proposal->payload);
+  proposal->set_deadline_ms(room->proposal_deadline_ms);
+  proposal->set_attempt(room->attempt);
+  auto* summary = proposal->mutable_summary();
+  summary->set_app_session_id(room->proposal->app_session_id);
+  for (std::size_t i = 0; i < params.definition.participants.size(); ++i) {
+    summary->add_participants(params.definition.participants[i]);
+    summary->add_weights(static_cast<std::uint32_t>(params.definition.weights[i]));
+  }
+  summary->set_quorum(100);
+  summary->set_asset(type.asset);
+  for (const auto& allocation : params.allocations) {
+    auto* out = summary->add_allocations();
+    out->set_participant(allocation.participant);
+    out->set_asset(allocation.asset);
+    out->set_amount(allocation.amount.to_string());
+  }
+  summary->set_nonce(params.definition.nonce);
+  summary->set_protocol(params.definition.protocol);
+  summary->set_application(params.definition.application);
+
+  set_state(room, v1::ROOM_STATE_PROPOSING);
+  json record = {{"type", type.id},       {"attempt", room->attempt}, {"app_session_id", room->proposal->app_session_id},
+                 {"nonce", params.definition.nonce}, {"request", room->proposal->payload}};
+  journal_then(room, "proposal", record.dump(), [] {});
+  broadcast_room_update(*room);
+  broadcast(*room, room->proposal_message);
+  log(LogLevel::info, "event=proposal room=" + room->id + " type=" + type.id + " app_session=" +
+                          room->proposal->app_session_id + " attempt=" + std::to_string(room->attempt));
+  arm_timer(room);
+}
+
+void RoomManager::all_signed(const RoomPtr& room) {
+  set_state(room, v1::ROOM_STATE_OPENING);
+  broadcast_room_update(*room);
+  json record = {{"app_session_id", room->proposal->app_session_id}};
+  // Intent before action: the id is journaled before the request can reach the node.
+  journal_then(room, "create_intent", record.dump(), [this, room] {
+    if (room->forgotten) return;
+    asio::co_spawn(strand_, open_session(room), asio::detached);
+  });
+}
+
+asio::awaitable<void> RoomManager::open_session(RoomPtr room) {
+  std::vector<crypto::Signature> signatures;
+  for (const auto& seat : room->seats) signatures.push_back(*seat.signature);
+  const auto started = Clock::now();
+  try {
+    const auto result = co_await sessions_->submit_create(*room->proposal, std::move(signatures));
+    metrics_->observe_clearnode("create_app_session", started);
+    if (room->forgotten || shut_down_) co_return;
+    session_opened(room, result.version);
+    co_return;
+  } catch (const ClearNodeError& failure) {
+    metrics_->observe_clearnode("create_app_session", started);
+    metrics_->clearnode_error(failure.kind());
+    if (room->forgotten || shut_down_) co_return;
+    log(LogLevel::warning, "event=create_failed room=" + room->id + " kind=" +
+                               std::string(clearnode::to_string(failure.kind())) + " error=\"" + failure.what() + "\"");
+    if (!may_be_applied(failure.kind())) {
+      const bool funds = failure.kind() == ErrorKind::remote_error &&
+                         (contains(failure.what(), "insufficient") || contains(failure.what(), "balance"));
+      const auto reason = funds ? v1::INSUFFICIENT_FUNDS
+                          : failure.kind() == ErrorKind::stale_request ? v1::PROPOSAL_EXPIRED
+                                                                       : v1::CLEARNODE_UNAVAILABLE;
+      abort_room(room, reason, std::string("the ClearNode refused the app session: ") + failure.what());
+      co_return;
+    }
+  }
+  // The create may or may not have happened: its precomputed id tells.
+  const bool opened = co_await resolve_unknown_create(room);
+  if (!opened && !room->forgotten && !shut_down_) {
+    abort_room(room, v1::CLEARNODE_UNAVAILABLE, "the ClearNode did not create the app session");
+  }
+}
+
+asio::awaitable<bool> RoomManager::resolve_unknown_create(RoomPtr room) {
+  asio::steady_timer pause(strand_);
+  std::chrono::milliseconds delay{500};
+  for (;;) {
+    if (room->forgotten || shut_down_) co_return false;
+    try {
+      const auto info = co_await sessions_->find(room->proposal->app_session_id);
+      if (room->forgotten || shut_down_) co_return false;
+      if (info) {
+        session_opened(room, info->version);
+        co_return true;
+      }
+      co_return false;  // the node does not know the id: it was never created, and now cannot be (stale)
+    } catch (const ClearNodeError& failure) {
+      metrics_->clearnode_error(failure.kind());
+      log(LogLevel::warning, "event=create_unresolved room=" + room->id + " error=\"" + failure.what() + "\"");
+    }
+    pause.expires_after(delay);
+    co_await pause.async_wait(asio::use_awaitable);
+    delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
+  }
+}
+
+void RoomManager::session_opened(const RoomPtr& room, std::uint64_t version) {
+  room->app_session_id = room->proposal->app_session_id;
+  room->version = version;
+  for (auto& seat : room->seats) seat.balance = room->type->stake;
+  room->umpire_balance = 0;
+  metrics_->sessions_opened.increment();
+  journal_then(room, "opened", json{{"app_session_id", room->app_session_id}, {"version", version}}.dump(), [] {});
+  set_state(room, v1::ROOM_STATE_PLAYING);
+  broadcast_room_update(*room);
+  v1::ServerMessage opened;
+  opened.mutable_session_opened()->set_room_id(room->id);
+  opened.mutable_session_opened()->set_app_session_id(room->app_session_id);
+  broadcast(*room, opened);
+  log(LogLevel::info, "event=session_opened room=" + room->id + " app_session=" + room->app_session_id);
+  // A seat that dropped while the session was opening gets its reconnection window from now.
+  for (auto& seat : room->seats) {
+    if (!seat.link) seat.away_deadline_ms = now_ms() + room->type->reconnect_ms;
+  }
+  start_game(room);
+}
+
+void RoomManager::start_game(const RoomPtr& room) {
+  const auto seed = random64_();
+  room->game = room->type->game->create(seed);
+  ++room->game_number;
+  room->seq_at_game_start = room->seq;
+  room->outcome_pending = false;
+  room->awaited = room->game->to_move();
+  room->turn_deadline_ms = now_ms() + room->type->turn_ms;
+  room->moves_since_checkpoint = 0;
+  room->last_checkpoint_ms = now_ms();
+  journal_then(room, "game_start",
+               json{{"game", room->game_number}, {"seed", seed}, {"seq", room->seq}}.dump(), [] {});
+  for (std::size_t i = 0; i < room->seats.size(); ++i) {
+    if (room->seats[i].link) room->seats[i].link->send(game_state_message(*room, static_cast<unsigned>(i), 0));
+  }
+  if (!room->spectators.empty()) {
+    const auto frame = frame_of(game_state_message(*room, std::nullopt, 0));
+    for (const auto& [id, spectator] : room->spectators) spectator->send_serialized(frame);
+  }
+  arm_timer(room);
+}
+
+void RoomManager::finish_game(const RoomPtr& room, std::optional<unsigned> winner,
+                              std::optional<unsigned> forfeiting, bool series_may_continue) {
+  if (room->state != v1::ROOM_STATE_PLAYING) return;
+  const auto& type = *room->type;
+  const GameResult result{winner ? std::optional<std::size_t>(*winner) : std::nullopt};
+  std::vector<Units> balances;
+  for (const auto& seat : room->seats) balances.push_back(seat.balance);
+  const Units rake_before = room->umpire_balance;
+  if (type.is_series()) {
+    balances = apply_series_game(balances, type.wager, result, type.rake_bps, room->umpire_balance);
+  } else {
+    const auto settlement = settle_game(std::vector<Units>(balances.size(), type.stake), result, type.rake_bps);
+    balances = settlement.seats;
+    room->umpire_balance += settlement.rake;
+  }
+  for (std::size_t i = 0; i < balances.size(); ++i) room->seats[i].balance = balances[i];
+  if (winner) {
+    ++room->seats[*winner].wins;
+  } else {
+    ++room->draws;
+  }
+  const bool continues = type.is_series() && series_may_continue &&
+                         (type.games_per_session == 0 || room->game_number < type.games_per_session) &&
+                         series_can_continue(balances, type.wager);
+  const char* outcome_name = forfeiting ? "forfeit" : winner ? "win" : "draw";
+  metrics_->games_finished[outcome_name]->increment();
+
+  v1::ServerMessage over;
+  auto* body = over.mutable_game_over();
+  body->set_room_id(room->id);
+  body->set_outcome(forfeiting ? v1::OUTCOME_FORFEIT : winner ? v1::OUTCOME_WIN : v1::OUTCOME_DRAW);
+  if (winner) body->set_winner_seat(*winner);
+  if (forfeiting) body->set_forfeiting_seat(*forfeiting);
+  fill_allocations(*room, body->mutable_allocations());
+  body->set_rake(format_units(room->umpire_balance - rake_before, type.decimals));
+  body->set_game_number(room->game_number);
+  body->set_series_continues(continues);
+  body->set_final_state(room->game->public_view(std::nullopt));
+  broadcast(*room, over);
+
+  json record = {{"game", room->game_number}, {"outcome", outcome_name}, {"seq", room->seq}};
+  if (winner) record["winner"] = *winner;
+  if (forfeiting) record["forfeiting"] = *forfeiting;
+  journal_then(room, "game_over", record.dump(), [] {});
+  log(LogLevel::info, "event=game_over room=" + room->id + " game=" + std::to_string(room->game_number) +
+                          " outcome=" + outcome_name + (winner ? " winner=" + std::to_string(*winner) : ""));
+
+  if (type.is_series()) {
+    v1::ServerMessage progress;
+    auto* p = progress.mutable_series_progress();
+    p->set_room_id(room->id);
+    p->set_games_played(room->game_number);
+    p->set_games_total(type.games_per_session);
+    for (const auto& seat : room->seats) p->add_wins_by_seat(seat.wins);
+    p->set_draws(room->draws);
+    fill_allocations(*room, p->mutable_balances());
+    p->set_series_over(!continues);
+    broadcast(*room, progress);
+  }
+  room->turn_deadline_ms = 0;
+  if (!continues) return close_session(room);
+  checkpoint(room, true);  // the allocations moved: the per-game checkpoint of a series table
+  start_game(room);
+}
+
+void RoomManager::close_session(const RoomPtr& room) {
+  if (room->state != v1::ROOM_STATE_PLAYING) return;
+  set_state(room, v1::ROOM_STATE_CLOSING);
+  room->turn_deadline_ms = 0;
+  for (auto& seat : room->seats) seat.away_deadline_ms = 0;
+  broadcast_room_update(*room);
+  checkpoint(room, true);  // the final state, always, before the close
+  clearnode::CloseAppSessionParams params;
+  params.app_session_id = room->app_session_id;
+  params.allocations = allocations(*room);
+  params.session_data = session_data(*room);
+  json record = {{"app_session_id", room->app_session_id}, {"allocations", json::array()}};
+  for (const auto& a : params.allocations) {
+    record["allocations"].push_back({{"participant", a.participant}, {"asset", a.asset}, {"amount", a.amount.to_string()}});
+  }
+  // Intent before action: a restart re-sends exactly these allocations, never others.
+  journal_then(room, "close_intent", record.dump(), [this, room, params = std::move(params)]() mutable {
+    if (room->forgotten) return;
+    asio::co_spawn(strand_, close_until_done(room, std::move(params)), asio::detached);
+  });
+}
+
+asio::awaitable<void> RoomManager::close_until_done(RoomPtr room, clearnode::CloseAppSessionParams params) {
+  asio::steady_timer pause(strand_);
+  std::chrono::milliseconds delay{250};
+  for (;;) {
+    if (room->forgotten || shut_down_) co_return;
+    const auto started = Clock::now();
+    try {
+      co_await sessions_->close(params);
+      metrics_->observe_clearnode("close_app_session", started);
+      if (room->forgotten || shut_down_) co_return;
+      session_closed(room);
+      co_return;
+    } catch (const ClearNodeError& failure) {
+      metrics_->observe_clearnode("close_app_session", started);
+      metrics_->clearnode_error(failure.kind());
+      log(LogLevel::warning, "event=close_failed room=" + room->id + " kind=" +
+                                 std::string(clearnode::to_string(failure.kind())) + " error=\"" + failure.what() +
+                                 "\"");
+    }
+    // It may have been applied (a lost answer) or refused: the node's view of the session decides.
+    try {
+      const auto info = co_await sessions_->find(room->app_session_id);
+      if (room->forgotten || shut_down_) co_return;
+      if (info && info->status == "closed") {
+        session_closed(room);
+        co_return;
+      }
+    } catch (const ClearNodeError& failure) {
+      metrics_->clearnode_error(failure.kind());
+    }
+    pause.expires_after(delay);
+    co_await pause.async_wait(asio::use_awaitable);
+    delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
+  }
+}
+
+void RoomManager::session_closed(const RoomPtr& room) {
+  set_state(room, v1::ROOM_STATE_CLOSED);
+  metrics_->sessions_closed.increment();
+  ++totals_.sessions_closed;
+  v1::ServerMessage closed;
+  auto* body = closed.mutable_session_closed();
+  body->set_room_id(room->id);
+  body->set_app_session_id(room->app_session_id);
+  fill_allocations(*room, body->mutable_allocations());
+  broadcast(*room, closed);
+  broadcast_room_update(*room);
+  log(LogLevel::info, "event=session_closed room=" + room->id + " app_session=" + room->app_session_id);
+  journal_then(room, std::string(journal::kRoomFinishedKind), json{{"end", "closed"}}.dump(), [] {});
+  forget_room(room);
+}
+
+void RoomManager::abort_room(const RoomPtr& room, v1::ErrorCode reason, const std::string& why) {
+  if (room->forgotten) return;
+  set_state(room, v1::ROOM_STATE_ABORTED);
+  metrics_->aborted(reason);
+  ++totals_.rooms_aborted;
+  v1::ServerMessage aborted;
+  auto* body = aborted.mutable_room_aborted();
+  body->set_room_id(room->id);
+  body->set_reason(reason);
+  body->set_message(why);
+  body->set_nothing_locked(true);
+  broadcast(*room, aborted);
+  broadcast_room_update(*room);
+  log(LogLevel::info, "event=room_aborted room=" + room->id + " reason=" + v1::ErrorCode_Name(reason) + " why=\"" +
+                          why + "\"");
+  if (room->proposal) {
+    journal_then(room, std::string(journal::kRoomFinishedKind),
+                 json{{"end", "aborted"}, {"reason", v1::ErrorCode_Name(reason)}}.dump(), [] {});
+  }
+  forget_room(room);
+}
+
+void RoomManager::forget_room(const RoomPtr& room) {
+  if (room->forgotten) return;
+  room->forgotten = true;
+  if (room->state != v1::ROOM_STATE_CLOSED && room->state != v1::ROOM_STATE_ABORTED) {
+    metrics_->rooms[room->state]->add(-1);
+  }
+  room->timer.cancel();
+  for (const auto& seat : room->seats) index_seat(seat.address_text, room->id, false);
+  for (const auto& [id, spectator] : room->spectators) {
+    const auto it = spectating_.find(id);
+    if (it != spectating_.end()) it->second.erase(room->id);
+  }
+  auto& waiting = waiting_by_type_[room->type->id];
+  waiting.erase(std::remove(waiting.begin(), waiting.end(), room->id), waiting.end());
+  rooms_.erase(room->id);
+  room->seats.clear();
+  room->spectators.clear();
+
+  // Prune expired tombstones now and then (cheap: only on room ends).
+  const auto now = now_ms();
+  for (auto it = tombstones_.begin(); it != tombstones_.end();) {
+    it = it->second.expires_ms <= now ? tombstones_.erase(it) : std::next(it);
+  }
+}
+
+void RoomManager::set_state(const RoomPtr& room, v1::RoomState state) {
+  if (room->state == state) return;
+  const auto counted = [](v1::RoomState s) { return s != v1::ROOM_STATE_CLOSED && s != v1::ROOM_STATE_ABORTED; };
+  if (counted(room->state)) metrics_->rooms[room->state]->add(-1);
+  if (counted(state)) metrics_->rooms[state]->add(1);
+  room->state = state;
+}
+
+// ---- checkpoints -------------------------------------------------------------------------------------------------
+
+void RoomManager::checkpoint(const RoomPtr& room, bool announce) {
+  if (room->app_session_id.empty()) return;
+  room->moves_since_checkpoint = 0;
+  room->last_checkpoint_ms = now_ms();
+  if (room->version_uncertain && room->resyncing) return;  // the close carries the final state anyway
+  clearnode::SubmitAppStateParams params;
+  params.app_session_id = room->app_session_id;
+  params.allocations = allocations(*room);
+  params.session_data = session_data(*room);
+  params.intent = clearnode::Intent::operate;
+  params.version = room->version_uncertain ? 0 : ++room->version;  // 0: learn the version from the node first
+  asio::co_spawn(strand_, submit_checkpoint(room, std::move(params), announce), asio::detached);
+}
+
+asio::awaitable<void> RoomManager::submit_checkpoint(RoomPtr room, clearnode::SubmitAppStateParams params,
+                                                     bool announce) {
+  try {
+    if (*params.version == 0) {
+      room->resyncing = true;
+      const auto info = co_await sessions_->find(room->app_session_id);
+      room->resyncing = false;
+      if (!info || info->status != "open") co_return;
+      room->version = info->version + 1;
+      room->version_uncertain = false;
+      params.version = room->version;
+    }
+    const auto started = Clock::now();
+    const auto result = co_await sessions_->submit_state(params);
+    metrics_->observe_clearnode("submit_app_state", started);
+    metrics_->checkpoints.increment();
+    if (room->forgotten && room->state != v1::ROOM_STATE_CLOSED) co_return;
+    journal_then(room, "checkpoint", json{{"version", result.version}}.dump(), [] {});
+    if (announce && room->state != v1::ROOM_STATE_CLOSED) {
+      v1::ServerMessage message;
+      message.mutable_state_checkpointed()->set_room_id(room->id);
+      message.mutable_state_checkpointed()->set_version(result.version);
+      broadcast(*room, message);
+    }
+  } catch (const ClearNodeError& failure) {
+    room->resyncing = false;
+    metrics_->checkpoint_failures.increment();
+    metrics_->clearnode_error(failure.kind());
+    if (shut_down_) co_return;
+    room->version_uncertain = true;
+    log(LogLevel::warning, "event=checkpoint_failed room=" + room->id + " kind=" +
+                               std::string(clearnode::to_string(failure.kind())) + " error=\"" + failure.what() + "\"");
+  }
+}
+
+// ---- timers ------------------------------------------------------------------------------------------------------
+
+void RoomManager::arm_timer(const RoomPtr& room) {
+  if (room->forgotten || shut_down_) return;
+  std::uint64_t wake = UINT64_MAX;
+  if (room->state == v1::ROOM_STATE_PROPOSING) wake = room->proposal_deadline_ms;
+  if (room->state == v1::ROOM_STATE_PLAYING && !room->outcome_pending) {
+    if (room->turn_deadline_ms) wake = std::min(wake, room->turn_deadline_ms);
+    for (const auto& seat : room->seats) {
+      if (seat.away_deadline_ms) wake = std::min(wake, seat.away_deadline_ms);
+    }
+    if (options_.checkpoint_every_ms && room->moves_since_checkpoint > 0) {
+      wake = std::min(wake, room->last_checkpoint_ms + options_.checkpoint_every_ms);
+    }
+  }
+  if (wake == UINT64_MAX) return;
+  if (room->timer_at_ms != 0 && room->timer_at_ms <= wake) return;  // an earlier wake-up re-arms anyway
+  room->timer_at_ms = wake;
+  const auto generation = ++room->timer_generation;
+  const auto now = now_ms();
+  room->timer.expires_after(std::chrono::milliseconds(wake > now ? wake - now : 0));
+  room->timer.async_wait(asio::bind_executor(
+      strand_, [self = shared_from_this(), room, generation](const boost::system::error_code& error) {
+        if (error || room->timer_generation != generation) return;
+        room->timer_at_ms = 0;
+        self->on_timer(room);
+      }));
+}
+
+void RoomManager::on_timer(const RoomPtr& room) {
+  if (room->forgotten || shut_down_) return;
+  const auto now = now_ms();
+  if (room->state == v1::ROOM_STATE_PROPOSING && now >= room->proposal_deadline_ms) {
+    std::string late;
+    for (std::size_t i = 0; i < room->seats.size(); ++i) {
+      if (!room->seats[i].signature) late += (late.empty() ? "" : ",") + std::to_string(i);
+    }
+    return abort_room(room, v1::PROPOSAL_EXPIRED, "seat(s) " + late + " did not sign before the deadline");
+  }
+  if (room->state == v1::ROOM_STATE_PLAYING && !room->outcome_pending) {
+    for (std::size_t i = 0; i < room->seats.size(); ++i) {
+      const auto& seat = room->seats[i];
+      if (!seat.away_deadline_ms || now < seat.away_deadline_ms) continue;
+      auto& tomb = tombstones_[room->id];
+      tomb.forfeited_away.insert(seat.address_text);
+      tomb.expires_ms = now + options_.tombstone_ms;
+      log(LogLevel::info, "event=reconnect_window_passed room=" + room->id + " seat=" + std::to_string(i));
+      return finish_game(room, other_seat(*room, static_cast<unsigned>(i)), static_cast<unsigned>(i), false);
+    }
+    if (room->turn_deadline_ms) {
+      if (const auto timeout = rooms::timeout_at(*room->game, room->type->seats, room->turn_deadline_ms, now)) {
+        log(LogLevel::info, "event=turn_timeout room=" + room->id);
+        const bool one_late = timeout->forfeiting.size() == 1;
+        return finish_game(room, timeout->outcome.winner,
+                           one_late ? std::optional<unsigned>(timeout->forfeiting.front()) : std::nullopt, true);
+      }
+    }
+    if (options_.checkpoint_every_ms && room->moves_since_checkpoint > 0 &&
+        now >= room->last_checkpoint_ms + options_.checkpoint_every_ms) {
+      checkpoint(room, true);
+    }
+  }
+  arm_timer(room);
+}
+
+// ---- journal -----------------------------------------------------------------------------------------------------
+
+void RoomManager::journal_then(const RoomPtr& room, std::string kind, std::string payload,
+                               std::function<void()> then) {
+  if (!journal_) return then();
+  const auto started = Clock::now();
+  journal::Record record;
+  record.room_id = room->id;
+  record.kind = std::move(kind);
+  record.payload = std::move(payload);
+  record.at_unix_ms = static_cast<std::int64_t>(now_ms());
+  journal_->append(std::move(record), [self = shared_from_this(), then = std::move(then), started](
+                                          std::optional<std::string> error, std::uint64_t) mutable {
+    self->metrics_->journal_commit.observe_nanoseconds(
+        static_cast<std::uint64_t>(std::chrono::nanoseconds(Clock::now() - started).count()));
+    asio::post(self->strand_, [self, then = std::move(then), error = std::move(error)] {
+      if (error) {
+        // The journal is the crash-recovery record, not the game: play goes on, loudly.
+        self->metrics_->journal_failures.increment();
+        self->log(LogLevel::error, "event=journal_failed error=\"" + *error + "\"");
+      }
+      then();
+    });
+  });
+}
+
+// ---- messages ----------------------------------------------------------------------------------------------------
+
+v1::ServerMessage RoomManager::game_state_message(const Room& room, std::optional<unsigned> viewer,
+                                                  std::uint64_t request_id) {
+  auto message = answer(request_id);
+  auto* state = message.mutable_game_state();
+  state->set_room_id(room.id);
+  state->set_room_type(room.type->id);
+  state->set_room_state(room.state);
+  state->set_game(std::string(room.type->game->name()));
+  if (room.game) {
+    state->set_state(room.game->public_view(viewer));
+    for (auto s : room.game->to_move()) state->add_to_move(s);
+  }
+  state->set_seq(room.seq);
+  state->set_turn_deadline_ms(room.turn_deadline_ms);
+  fill_players(room, state->mutable_players());
+  state->set_game_number(room.game_number);
+  fill_allocations(room, state->mutable_balances());
+  state->set_app_session_id(room.app_session_id);
+  if (viewer) state->set_your_seat(*viewer);
+  return message;
+}
+
+void RoomManager::fill_players(const Room& room, google::protobuf::RepeatedPtrField<v1::Player>* out) const {
+  for (std::size_t i = 0; i < room.seats.size(); ++i) {
+    auto* player = out->Add();
+    player->set_seat(static_cast<std::uint32_t>(i));
+    player->set_address(room.seats[i].address_text);
+    player->set_connected(room.seats[i].link != nullptr);
+  }
+}
+
+void RoomManager::fill_allocations(const Room& room, google::protobuf::RepeatedPtrField<v1::Allocation>* out) const {
+  for (const auto& allocation : allocations(room)) {
+    auto* item = out->Add();
+    item->set_participant(allocation.participant);
+    item->set_asset(allocation.asset);
+    item->set_amount(allocation.amount.to_string());
+  }
+}
+
+void RoomManager::broadcast(const Room& room, const v1::ServerMessage& message) {
+  const auto frame = frame_of(message);
+  for (const auto& seat : room.seats) {
+    if (seat.link) seat.link->send_serialized(frame);
+  }
+  for (const auto& [id, spectator] : room.spectators) spectator->send_serialized(frame);
+}
+
+void RoomManager::broadcast_room_update(const Room& room) {
+  v1::ServerMessage update;
+  auto* body = update.mutable_room_update();
+  body->set_room_id(room.id);
+  body->set_state(room.state);
+  fill_players(room, body->mutable_players());
+  broadcast(room, update);
+}
+
+void RoomManager::send_error(const Link& link, std::uint64_t request_id, v1::ErrorCode code, const std::string& text,
+                             const std::string& room_id) {
+  auto error = gateway::make_error(request_id, code, text);
+  if (!room_id.empty()) (*error.mutable_error()->mutable_context())["room_id"] = room_id;
+  link->send(error);
+}
+
+void RoomManager::log(LogLevel level, const std::string& line) const {
+  if (options_.log) options_.log(level, line);
+}
+
+// ---- lookups and small state -------------------------------------------------------------------------------------
+
+RoomManager::RoomPtr RoomManager::find_room(const std::string& room_id) const {
+  const auto it = rooms_.find(room_id);
+  return it == rooms_.end() ? nullptr : it->second;
+}
+
+std::optional<std::size_t> RoomManager::seat_of(const Room& room, const crypto::Address& address) const {
+  for (std::size_t i = 0; i < room.seats.size(); ++i) {
+    if (room.seats[i].address == address) return i;
+  }
+  return std::nullopt;
+}
+
+void RoomManager::index_seat(const std::string& address, const std::string& room_id, bool seated) {
+  std::lock_guard lock(seated_mutex_);
+  if (seated) {
+    seated_[address].insert(room_id);
+    return;
+  }
+  const auto it = seated_.find(address);
+  if (it == seated_.end()) return;
+  it->second.erase(room_id);
+  if (it->second.empty()) seated_.erase(it);
+}
+
+std::uint64_t RoomManager::now_ms() const {
+  if (options_.now_ms) return options_.now_ms();
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+std::uint64_t RoomManager::next_nonce() {
+  // Unique across restarts without state: milliseconds × 1000 leaves room for 1000 proposals per millisecond and
+  // stays below 2^53 (the node's JSON numbers are float64) for centuries.
+  last_nonce_ = std::max(last_nonce_ + 1, now_ms() * 1000);
+  return last_nonce_;
+}
+
+std::string RoomManager::session_data(const Room& room) const {
+  json data = {{"game", std::string(room.type->game->name())}, {"game_number", room.game_number}, {"seq", room.seq}};
+  if (room.game) data["state"] = room.game->serialize();
+  return data.dump();
+}
+
+std::vector<clearnode::AppAllocation> RoomManager::allocations(const Room& room) const {
+  // Every participant, always: the node checks only totals, so an omitted holder would corrupt its books.
+  std::vector<clearnode::AppAllocation> out;
+  const auto& type = *room.type;
+  for (const auto& seat : room.seats) {
+    out.push_back({seat.address_text, type.asset, wire::Decimal::from_units(seat.balance, type.decimals)});
+  }
+  out.push_back({options_.umpire_address.checksum(), type.asset,
+                 wire::Decimal::from_units(room.umpire_balance, type.decimals)});
+  return out;
+}
+
+// ---- operations --------------------------------------------------------------------------------------------------
+
+asio::awaitable<void> RoomManager::start_draining() {
+  auto self = shared_from_this();
+  co_await asio::co_spawn(
+      strand_,
+      [self]() -> asio::awaitable<void> {
+        self->draining_ = true;
+        std::vector<RoomPtr> all;
+        for (const auto& [id, room] : self->rooms_) all.push_back(room);
+        for (const auto& room : all) {
+          if (room->state == v1::ROOM_STATE_WAITING) {
+            self->abort_room(room, v1::DRAINING, "the server is shutting down; no new games");
+            continue;
+          }
+          v1::ServerMessage notice;
+          notice.mutable_server_notice()->set_kind(v1::NOTICE_KIND_DRAINING);
+          notice.mutable_server_notice()->set_room_id(room->id);
+          notice.mutable_server_notice()->set_message("the server is draining: this game goes on; no new games");
+          self->broadcast(*room, notice);
+        }
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<void> RoomManager::reload_catalog(std::vector<RoomType> room_types) {
+  for (const auto& type : room_types) type.validate();
+  auto self = shared_from_this();
+  co_await asio::co_spawn(
+      strand_,
+      [self, room_types = std::move(room_types)]() -> asio::awaitable<void> {
+        self->types_.clear();
+        for (const auto& type : room_types) self->types_[type.id] = std::make_shared<const RoomType>(type);
+        self->log(LogLevel::info, "event=catalog_reloaded room_types=" + std::to_string(room_types.size()));
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<void> RoomManager::checkpoint_all() {
+  auto self = shared_from_this();
+  co_await asio::co_spawn(
+      strand_,
+      [self]() -> asio::awaitable<void> {
+        std::vector<RoomPtr> playing;
+        for (const auto& [id, room] : self->rooms_) {
+          if (room->state == v1::ROOM_STATE_PLAYING && !room->app_session_id.empty()) playing.push_back(room);
+        }
+        for (const auto& room : playing) {
+          clearnode::SubmitAppStateParams params;
+          params.app_session_id = room->app_session_id;
+          params.allocations = self->allocations(*room);
+          params.session_data = self->session_data(*room);
+          params.intent = clearnode::Intent::operate;
+          params.version = room->version_uncertain ? 0 : ++room->version;
+          co_await self->submit_checkpoint(room, std::move(params), false);
+        }
+        co_return;
+      },
+      asio::use_awaitable);
+  if (journal_) journal_->flush();
+}
+
+asio::awaitable<void> RoomManager::shutdown() {
+  auto self = shared_from_this();
+  co_await asio::co_spawn(
+      strand_,
+      [self]() -> asio::awaitable<void> {
+        self->shut_down_ = true;
+        for (auto& [id, room] : self->rooms_) {
+          room->timer.cancel();
+          for (auto& seat : room->seats) seat.link.reset();
+          room->spectators.clear();
+        }
+        self->spectating_.clear();
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<RefereeCounts> RoomManager::counts() {
+  auto self = shared_from_this();
+  co_return co_await asio::co_spawn(
+      strand_,
+      [self]() -> asio::awaitable<RefereeCounts> {
+        RefereeCounts counts = self->totals_;
+        for (const auto& [id, room] : self->rooms_) {
+          ++counts.rooms_by_state[std::string(to_string(room->state))];
+          if (room->state >= v1::ROOM_STATE_OPENING && room->state <= v1::ROOM_STATE_CLOSING) ++counts.active_games;
+        }
+        counts.games_finished = 0;
+        for (const auto& [outcome, counter] : self->metrics_->games_finished) counts.games_finished += counter->value();
+        co_return counts;
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace umpire::referee

@@ -1,0 +1,37 @@
+// referee/room_type.cpp — see the header.
+#include "referee/room_type.hpp"
+
+#include <stdexcept>
+
+namespace umpire::referee {
+
+void RoomType::validate() const {
+  auto fail = [&](const std::string& what) { throw std::invalid_argument("room type " + id + ": " + what); };
+  if (id.empty()) throw std::invalid_argument("room type without an id");
+  if (!game) fail("no game");
+  if (seats != game->seats()) fail("the game " + std::string(game->name()) + " is played with " +
+                                   std::to_string(game->seats()) + " seats");
+  if (stake <= 0) fail("the stake must be positive");
+  if (wager <= 0 || wager > stake) fail("the wager must be positive and at most the stake");
+  if (!is_series() && wager != stake) fail("a single-game room wagers its whole stake");
+  if (rake_bps > kMaxRakeBps) fail("rake_bps above 10000");
+  if (turn_ms == 0 || proposal_ms == 0) fail("turn and proposal times must be positive");
+  if (proposal_ms > 45'000) fail("the proposal deadline must stay well inside the ClearNode's 60 s window");
+}
+
+v1::RoomType RoomType::to_proto() const {
+  v1::RoomType out;
+  out.set_id(id);
+  out.set_game(std::string(game->name()));
+  out.set_asset(asset);
+  out.set_stake(format_units(stake, decimals));
+  out.set_seats(seats);
+  out.set_turn_seconds(static_cast<std::uint32_t>(turn_ms / 1000));
+  out.set_reconnect_seconds(static_cast<std::uint32_t>(reconnect_ms / 1000));
+  out.set_rake_bps(rake_bps);
+  out.set_games_per_session(games_per_session);
+  out.set_wager(format_units(wager, decimals));
+  return out;
+}
+
+}  // namespace umpire::referee
