@@ -3,6 +3,8 @@
 // Bots report completion to the control strand; the game book lives on its own strand.
 #include "bots/load_run.hpp"
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <future>
 #include <iomanip>
@@ -250,6 +252,12 @@ class LoadRun {
   asio::awaitable<void> watch(RunContext& context, const std::vector<std::shared_ptr<Bot>>& bots, Latch& finished,
                               Clock::time_point started) {
     asio::steady_timer tick(co_await asio::this_coro::executor);
+    // SIGINT/SIGTERM finish the run early as if its time were up, so a driver (bench/run) can end a long run once
+    // it has measured and still get the summary.
+    asio::signal_set stop_signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
+    stop_signals.async_wait([this](const boost::system::error_code& error, int) {
+      if (!error) stop_signalled_ = true;
+    });
     const auto interval = tty_ ? 250ms : 1000ms;
     const auto print_every = tty_ ? 250ms : 5000ms;
     auto last_print = Clock::now();
@@ -264,7 +272,7 @@ class LoadRun {
       const std::uint64_t games = context.book.games_completed();
       const std::uint64_t moves = context.counters.moves.load();
       const bool target_reached = options_.games && games >= *options_.games;
-      const bool time_up = !options_.games && !context.budget.open(now);
+      const bool time_up = (!options_.games && !context.budget.open(now)) || stop_signalled_.load();
       if ((target_reached || time_up) && !context.finishing.exchange(true)) {
         context.budget.close();
         for (auto& bot : bots) bot->wake();
@@ -301,6 +309,7 @@ class LoadRun {
         last_rate_at = now;
       }
     }
+    stop_signals.cancel();
   }
 
   void collect(const RunContext& context, const std::vector<std::shared_ptr<Bot>>& bots, RunSummary& summary) {
@@ -371,6 +380,7 @@ class LoadRun {
   const bool tty_;
   asio::io_context io_;
   std::map<std::string, std::uint64_t> errors_;  // the run's own findings (stall)
+  std::atomic<bool> stop_signalled_{false};      // SIGINT/SIGTERM seen: finish as if the time were up
 };
 
 }  // namespace

@@ -20,7 +20,8 @@ constexpr const char* kUsage =
     "series table), check and sign each proposal, play legal moves and reconnect when dropped, until M games have\n"
     "been played or S seconds have passed. With --devnode (dev setups) each bot funds itself there, and the balances\n"
     "read there before and after must show that money was conserved. Exit status 1 if a payout was wrong or\n"
-    "conservation failed. --rate paces each bot's messages (default 40/s, under the server's 50/s limit; 0: off).\n";
+    "conservation failed. --rate paces each bot's messages (default 40/s, under the server's 50/s limit; 0: off).\n"
+    "SIGINT or SIGTERM during play finishes the run early, as if its time were up, and still prints the summary.\n";
 
 template <class T>
 T number(const ParsedOptions& options, const std::string& name, T min, T max) {

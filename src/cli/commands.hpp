@@ -12,5 +12,6 @@ int run_key_command(const std::vector<std::string>& args, std::ostream& out, std
 int run_devnode_command(const std::vector<std::string>& args);
 int run_serve_command(const std::vector<std::string>& args);
 int run_bots_command(const std::vector<std::string>& args);
+int run_sessions_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace umpire::cli

@@ -14,6 +14,9 @@ struct Subcommand {
 };
 
 int run_key(const std::vector<std::string>& args) { return umpire::cli::run_key_command(args, std::cout, std::cerr); }
+int run_sessions(const std::vector<std::string>& args) {
+  return umpire::cli::run_sessions_command(args, std::cout, std::cerr);
+}
 
 constexpr Subcommand kSubcommands[] = {
     {"serve", "run the game server (no ClearNode URL: dev mode on the embedded devnode)",
@@ -21,6 +24,7 @@ constexpr Subcommand kSubcommands[] = {
     {"devnode", "run the local ClearNode v0.5 emulator", umpire::cli::run_devnode_command},
     {"bots", "load test: N bots play games against a server (checks payouts and conservation)",
      umpire::cli::run_bots_command},
+    {"sessions", "operators: list Umpire's open app sessions, refund-close one", run_sessions},
     {"key", "create keys, print addresses, sign and recover", run_key},
 };
 

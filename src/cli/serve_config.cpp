@@ -187,7 +187,8 @@ void read_checkpoint(const Reader& r, ServeConfig& config) {
 }
 
 void read_journal(const Reader& r, ServeConfig& config) {
-  r.only({"path", "sync"});
+  r.only({"enabled", "path", "sync"});
+  if (auto v = r.boolean("enabled")) config.journal_enabled = *v;
   if (auto v = r.string("path")) config.journal_path = *v;
   if (auto v = r.string("sync")) {
     if (*v != "full" && *v != "normal") r.fail(r.node("sync"), "sync", "must be \"full\" or \"normal\"");

@@ -77,6 +77,7 @@ struct ServeConfig {
   unsigned checkpoint_every_moves = 10;
   std::chrono::seconds checkpoint_every{30};
   // [journal]
+  bool journal_enabled = true;  // false only for benchmarks of the journal's cost: no crash recovery then
   std::filesystem::path journal_path = "journal.db";  // relative paths are inside state_dir
   bool journal_sync_full = true;
   // [[room]]

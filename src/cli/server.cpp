@@ -82,6 +82,27 @@ ops::LogLevel to_ops(referee::LogLevel level) {
   }
 }
 
+// After stop(): waits for every connection to end, closing handshakes included, then drops the ones still open
+// after 3 s, so that no connection's handler outlives the parts it calls into (and the devnode's database is
+// released before a new server opens it).
+template <class Endpoint>
+asio::awaitable<void> wait_for_connections_to_end(Endpoint& endpoint, const ops::Logger& logger, const char* which) {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (int i = 0; i < 50 && endpoint.open_connections() > 0; ++i) {
+    if (i == 30) {
+      logger.warning("connections_dropped", ops::LogField("listener", which),
+                     ops::LogField("count", static_cast<std::int64_t>(endpoint.open_connections())));
+      if constexpr (requires { endpoint.abort_all(); }) {
+        endpoint.abort_all();
+      } else {
+        endpoint.abort_connections();
+      }
+    }
+    pause.expires_after(std::chrono::milliseconds(100));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+}
+
 }  // namespace
 
 struct Server::Parts {
@@ -165,10 +186,14 @@ Server::Server(asio::io_context& io, ServeConfig config, crypto::PrivateKey wall
     p.devnode = std::make_unique<devnode::Devnode>(io, std::move(options));
   }
 
-  journal::JournalOptions journal_options;
-  journal_options.path = inside(p.config.state_dir, p.config.journal_path);
-  journal_options.sync_every_commit = p.config.journal_sync_full;
-  p.journal = journal::Journal::open(journal_options);
+  if (p.config.journal_enabled) {
+    journal::JournalOptions journal_options;
+    journal_options.path = inside(p.config.state_dir, p.config.journal_path);
+    journal_options.sync_every_commit = p.config.journal_sync_full;
+    p.journal = journal::Journal::open(journal_options);
+  } else {
+    p.logger.warning("journal_disabled", ops::LogField("consequence", "a crash or restart loses every game in progress"));
+  }
 
   if (p.config.tls_cert) {
     p.player_tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
@@ -226,12 +251,20 @@ asio::awaitable<void> Server::start() {
   options.room_types = p.room_types(p.config.rooms);
   options.checkpoint_every_moves = p.config.checkpoint_every_moves;
   options.checkpoint_every_ms = static_cast<std::uint64_t>(p.config.checkpoint_every.count()) * 1000;
+  options.games = &p.games;
   options.log = [logger](referee::LogLevel level, std::string_view line) {
     log_event_line(logger, to_ops(level), line);
   };
   p.referee = referee::RoomManager::create(p.io.get_executor(), std::move(options),
                                            referee::make_clearnode_session_port(p.clearnode, umpire), p.journal.get(),
                                            &p.metrics);
+  // Before any player can connect: rooms from the journal, reconciled with the ClearNode.
+  const auto recovery = co_await p.referee->recover();
+  p.logger.info("recovered", ops::LogField("resumed", static_cast<std::int64_t>(recovery.resumed)),
+                ops::LogField("closing", static_cast<std::int64_t>(recovery.closing)),
+                ops::LogField("aborted", static_cast<std::int64_t>(recovery.aborted)),
+                ops::LogField("already_closed", static_cast<std::int64_t>(recovery.already_closed)),
+                ops::LogField("unknown_open_sessions", static_cast<std::int64_t>(recovery.unknown_open_sessions.size())));
 
   p.connections = std::make_shared<gateway::ConnectionRegistry>(p.config.max_connections_per_address);
   gateway::PlayerProtocolOptions protocol;
@@ -294,12 +327,18 @@ asio::awaitable<void> Server::stop() {
   if (p.stopped) co_return;
   p.stopped = true;
   p.ready = false;
-  if (p.listener) p.listener->stop();
+  if (p.listener) {
+    p.listener->stop();
+    co_await wait_for_connections_to_end(*p.listener, p.logger, "players");
+  }
   if (p.admin) p.admin->stop();
   if (p.referee) co_await p.referee->shutdown();
   if (p.clearnode) co_await p.clearnode->stop();
   if (p.journal) p.journal->flush();
-  if (p.devnode) p.devnode->stop();
+  if (p.devnode) {
+    p.devnode->stop();
+    co_await wait_for_connections_to_end(*p.devnode, p.logger, "devnode");
+  }
 }
 
 std::string Server::player_url() const {

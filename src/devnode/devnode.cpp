@@ -182,6 +182,9 @@ void Devnode::stop() {
   });
 }
 
+std::size_t Devnode::open_connections() const { return core_->listener->open_connections(); }
+void Devnode::abort_connections() { core_->listener->abort_all(); }
+
 asio::ip::tcp::endpoint Devnode::local_endpoint() const { return core_->listener->local_endpoint(); }
 
 std::string Devnode::url() const {

@@ -49,6 +49,8 @@ class Devnode {
 
   void start();
   void stop();  // stops accepting and closes every connection
+  std::size_t open_connections() const;  // 0 once every connection has ended after stop()
+  void abort_connections();              // drops the connections still open at once
 
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   std::string url() const;  // ws://host:port/ws or wss://…

@@ -1,6 +1,8 @@
 // gateway/listener.cpp — the accept loop (see the header).
 #include "gateway/listener.hpp"
 
+#include <algorithm>
+
 namespace umpire::gateway {
 
 namespace {
@@ -33,7 +35,30 @@ void Listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
+    for (const auto& session : self->live_sessions()) session->close("server stopping");
   });
+}
+
+void Listener::abort_all() {
+  for (const auto& session : live_sessions()) session->abort();
+}
+
+std::vector<std::shared_ptr<FrameSender>> Listener::live_sessions() {
+  std::lock_guard lock(sessions_mutex_);
+  std::vector<std::shared_ptr<FrameSender>> live;
+  for (const auto& weak : sessions_) {
+    if (auto session = weak.lock()) live.push_back(std::move(session));
+  }
+  return live;
+}
+
+void Listener::track(const std::shared_ptr<FrameSender>& session) {
+  std::lock_guard lock(sessions_mutex_);
+  // Prune finished sessions whenever the list has doubled since the last prune: amortised O(1) per accept.
+  if (sessions_.size() >= 2 * std::max<std::size_t>(open_connections_.load(), 64)) {
+    std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
+  }
+  sessions_.push_back(session);
 }
 
 asio::awaitable<void> Listener::accept_loop() {
@@ -58,10 +83,12 @@ asio::awaitable<void> Listener::accept_loop() {
     if (tls_) {
       auto session = std::make_shared<TlsSession>(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_),
                                                   options_.session_limits, remote_text);
+      track(session);
       session->start(factory);
     } else {
       auto session = std::make_shared<PlainSession>(beast::tcp_stream(std::move(socket)), options_.session_limits,
                                                     remote_text);
+      track(session);
       session->start(factory);
     }
   }

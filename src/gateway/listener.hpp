@@ -3,7 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "gateway/websocket_session.hpp"
 
@@ -24,12 +26,18 @@ class Listener : public std::enable_shared_from_this<Listener> {
            HandlerFactory make_handler);
 
   void start();
-  void stop();  // stops accepting; existing connections are left to their owners
+  // Stops accepting and closes every open connection (each flushes what it has queued first). Connections end
+  // asynchronously: open_connections() reaches 0 once they have.
+  void stop();
+  // Drops every connection still open at once (after stop(), for peers that never finish the closing handshake).
+  void abort_all();
   asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   std::size_t open_connections() const { return open_connections_.load(); }
 
  private:
   asio::awaitable<void> accept_loop();
+  void track(const std::shared_ptr<FrameSender>& session);
+  std::vector<std::shared_ptr<FrameSender>> live_sessions();
 
   asio::io_context& io_;
   ListenerOptions options_;
@@ -38,6 +46,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<std::atomic<std::size_t>> open_count_ = std::make_shared<std::atomic<std::size_t>>(0);
   std::atomic<std::size_t>& open_connections_ = *open_count_;
+  // Every accepted session, so stop() can close them; weak, so a finished session is never kept alive. Sessions
+  // run on strands of their own, hence the mutex (taken once per accept and once at stop).
+  std::mutex sessions_mutex_;
+  std::vector<std::weak_ptr<FrameSender>> sessions_;
 };
 
 }  // namespace umpire::gateway

@@ -52,6 +52,8 @@ class FrameSender {
   virtual void send(SharedFrame frame) = 0;
   // Flushes what is queued (so a final error reaches the client), then closes with `reason`.
   virtual void close(std::string reason) = 0;
+  // Drops the connection at once, without the closing handshake (a peer that never answers one).
+  virtual void abort() = 0;
   virtual const std::string& remote_endpoint() const = 0;
 };
 
@@ -67,6 +69,9 @@ class NonOwningSender final : public FrameSender {
   }
   void close(std::string reason) override {
     if (auto target = target_.lock()) target->close(std::move(reason));
+  }
+  void abort() override {
+    if (auto target = target_.lock()) target->abort();
   }
   const std::string& remote_endpoint() const override { return remote_; }
 
@@ -98,6 +103,13 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
       self->closing_ = true;
       self->close_reason_ = std::move(reason);
       self->wake_writer_.cancel();
+    });
+  }
+
+  void abort() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().close(ignored);  // the reader fails and the session ends
     });
   }
 

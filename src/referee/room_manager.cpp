@@ -57,6 +57,7 @@ struct RoomManager::Room {
   unsigned game_number = 0;
   unsigned draws = 0;
   bool outcome_pending = false;  // the last move decided the game; its GameOver follows the relay
+  bool game_over_pending = false;  // the game's end is being journaled; GameOver follows once it is durable
   std::vector<unsigned> awaited;
   std::uint64_t turn_deadline_ms = 0;
   unsigned moves_since_checkpoint = 0;
@@ -328,7 +329,7 @@ void RoomManager::handle_leave(const Link& link, std::uint64_t request_id, const
     case v1::ROOM_STATE_PROPOSING:
       return abort_room(room, v1::PROPOSAL_DECLINED, "seat " + std::to_string(*seat) + " left during the proposal");
     case v1::ROOM_STATE_PLAYING: {
-      if (room->outcome_pending) return;
+      if (room->outcome_pending || room->game_over_pending) return;
       const bool between_games = room->type->is_series() && room->game_number > 1 &&
                                  room->seq == room->seq_at_game_start;
       log(LogLevel::info, "event=player_left room=" + room->id + " seat=" + std::to_string(*seat) +
@@ -413,7 +414,7 @@ void RoomManager::handle_move(const Link& link, std::uint64_t request_id, const 
   if (!seat.link || seat.link->connection_id() != link->connection_id()) {
     return reject(v1::NOT_SEATED, "another connection holds this seat (send Resume to take it back)", room->id);
   }
-  if (room->state != v1::ROOM_STATE_PLAYING || !room->game || room->outcome_pending) {
+  if (room->state != v1::ROOM_STATE_PLAYING || !room->game || room->outcome_pending || room->game_over_pending) {
     return reject(v1::GAME_NOT_RUNNING, "the room is not playing", room->id);
   }
   if (move.expected_seq() != room->seq + 1) {
@@ -668,7 +669,7 @@ void RoomManager::start_proposal(const RoomPtr& room) {
 
   set_state(room, v1::ROOM_STATE_PROPOSING);
   json record = {{"type", type.id},       {"attempt", room->attempt}, {"app_session_id", room->proposal->app_session_id},
-                 {"nonce", params.definition.nonce}, {"request", room->proposal->payload}};
+                 {"nonce", params.definition.nonce}, {"request", room->proposal->payload}, {"rules", rules_record(type)}};
   journal_then(room, "proposal", record.dump(), [] {});
   broadcast_room_update(*room);
   broadcast(*room, room->proposal_message);
@@ -787,69 +788,88 @@ void RoomManager::start_game(const RoomPtr& room) {
   arm_timer(room);
 }
 
-void RoomManager::finish_game(const RoomPtr& room, std::optional<unsigned> winner,
-                              std::optional<unsigned> forfeiting, bool series_may_continue) {
-  if (room->state != v1::ROOM_STATE_PLAYING) return;
-  const auto& type = *room->type;
+RoomManager::GameSettlement RoomManager::apply_game_result(Room& room, std::optional<unsigned> winner) {
+  const auto& type = *room.type;
   const GameResult result{winner ? std::optional<std::size_t>(*winner) : std::nullopt};
   std::vector<Units> balances;
-  for (const auto& seat : room->seats) balances.push_back(seat.balance);
-  const Units rake_before = room->umpire_balance;
+  for (const auto& seat : room.seats) balances.push_back(seat.balance);
+  const Units rake_before = room.umpire_balance;
   if (type.is_series()) {
-    balances = apply_series_game(balances, type.wager, result, type.rake_bps, room->umpire_balance);
+    balances = apply_series_game(balances, type.wager, result, type.rake_bps, room.umpire_balance);
   } else {
     const auto settlement = settle_game(std::vector<Units>(balances.size(), type.stake), result, type.rake_bps);
     balances = settlement.seats;
-    room->umpire_balance += settlement.rake;
+    room.umpire_balance += settlement.rake;
   }
-  for (std::size_t i = 0; i < balances.size(); ++i) room->seats[i].balance = balances[i];
+  for (std::size_t i = 0; i < balances.size(); ++i) room.seats[i].balance = balances[i];
   if (winner) {
-    ++room->seats[*winner].wins;
+    ++room.seats[*winner].wins;
   } else {
-    ++room->draws;
+    ++room.draws;
   }
-  const bool continues = type.is_series() && series_may_continue &&
-                         (type.games_per_session == 0 || room->game_number < type.games_per_session) &&
-                         series_can_continue(balances, type.wager);
-  const char* outcome_name = forfeiting ? "forfeit" : winner ? "win" : "draw";
-  metrics_->games_finished[outcome_name]->increment();
+  return {room.umpire_balance - rake_before, series_can_continue(balances, type.wager)};
+}
 
+bool RoomManager::series_continues(const Room& room, bool series_may_continue, bool balances_cover_wager) const {
+  const auto& type = *room.type;
+  return type.is_series() && series_may_continue &&
+         (type.games_per_session == 0 || room.game_number < type.games_per_session) && balances_cover_wager;
+}
+
+void RoomManager::finish_game(const RoomPtr& room, std::optional<unsigned> winner,
+                              std::optional<unsigned> forfeiting, bool series_may_continue) {
+  if (room->state != v1::ROOM_STATE_PLAYING || room->game_over_pending) return;
+  const auto settlement = apply_game_result(*room, winner);
+  const bool continues = series_continues(*room, series_may_continue, settlement.balances_cover_wager);
+  const char* outcome_name = forfeiting ? "forfeit" : winner ? "win" : "draw";
+  // No move, timer or leave acts on the game while its end is being made durable.
+  room->game_over_pending = true;
+  room->turn_deadline_ms = 0;
+
+  json record = {{"game", room->game_number}, {"outcome", outcome_name}, {"seq", room->seq}, {"continues", continues}};
+  if (winner) record["winner"] = *winner;
+  if (forfeiting) record["forfeiting"] = *forfeiting;
+  // Durable before anyone is told: a restart must never resume a game its players were told had ended.
+  journal_then(room, "game_over", record.dump(), [this, room, winner, forfeiting, continues, outcome_name,
+                                                  rake = settlement.rake] {
+    if (room->forgotten) return;
+    room->game_over_pending = false;
+    announce_game_over(*room, winner, forfeiting, continues, rake);
+    metrics_->games_finished[outcome_name]->increment();
+    log(LogLevel::info, "event=game_over room=" + room->id + " game=" + std::to_string(room->game_number) +
+                            " outcome=" + outcome_name + (winner ? " winner=" + std::to_string(*winner) : ""));
+    if (!continues) return close_session(room);
+    checkpoint(room, true);  // the allocations moved: the per-game checkpoint of a series table
+    start_game(room);
+  });
+}
+
+void RoomManager::announce_game_over(const Room& room, std::optional<unsigned> winner,
+                                     std::optional<unsigned> forfeiting, bool continues, Units rake) {
+  const auto& type = *room.type;
   v1::ServerMessage over;
   auto* body = over.mutable_game_over();
-  body->set_room_id(room->id);
+  body->set_room_id(room.id);
   body->set_outcome(forfeiting ? v1::OUTCOME_FORFEIT : winner ? v1::OUTCOME_WIN : v1::OUTCOME_DRAW);
   if (winner) body->set_winner_seat(*winner);
   if (forfeiting) body->set_forfeiting_seat(*forfeiting);
-  fill_allocations(*room, body->mutable_allocations());
-  body->set_rake(format_units(room->umpire_balance - rake_before, type.decimals));
-  body->set_game_number(room->game_number);
+  fill_allocations(room, body->mutable_allocations());
+  body->set_rake(format_units(rake, type.decimals));
+  body->set_game_number(room.game_number);
   body->set_series_continues(continues);
-  body->set_final_state(room->game->public_view(std::nullopt));
-  broadcast(*room, over);
-
-  json record = {{"game", room->game_number}, {"outcome", outcome_name}, {"seq", room->seq}};
-  if (winner) record["winner"] = *winner;
-  if (forfeiting) record["forfeiting"] = *forfeiting;
-  journal_then(room, "game_over", record.dump(), [] {});
-  log(LogLevel::info, "event=game_over room=" + room->id + " game=" + std::to_string(room->game_number) +
-                          " outcome=" + outcome_name + (winner ? " winner=" + std::to_string(*winner) : ""));
-
-  if (type.is_series()) {
-    v1::ServerMessage progress;
-    auto* p = progress.mutable_series_progress();
-    p->set_room_id(room->id);
-    p->set_games_played(room->game_number);
-    p->set_games_total(type.games_per_session);
-    for (const auto& seat : room->seats) p->add_wins_by_seat(seat.wins);
-    p->set_draws(room->draws);
-    fill_allocations(*room, p->mutable_balances());
-    p->set_series_over(!continues);
-    broadcast(*room, progress);
-  }
-  room->turn_deadline_ms = 0;
-  if (!continues) return close_session(room);
-  checkpoint(room, true);  // the allocations moved: the per-game checkpoint of a series table
-  start_game(room);
+  body->set_final_state(room.game->public_view(std::nullopt));
+  broadcast(room, over);
+  if (!type.is_series()) return;
+  v1::ServerMessage progress;
+  auto* p = progress.mutable_series_progress();
+  p->set_room_id(room.id);
+  p->set_games_played(room.game_number);
+  p->set_games_total(type.games_per_session);
+  for (const auto& seat : room.seats) p->add_wins_by_seat(seat.wins);
+  p->set_draws(room.draws);
+  fill_allocations(room, p->mutable_balances());
+  p->set_series_over(!continues);
+  broadcast(room, progress);
 }
 
 void RoomManager::close_session(const RoomPtr& room) {
@@ -863,7 +883,8 @@ void RoomManager::close_session(const RoomPtr& room) {
   params.app_session_id = room->app_session_id;
   params.allocations = allocations(*room);
   params.session_data = session_data(*room);
-  json record = {{"app_session_id", room->app_session_id}, {"allocations", json::array()}};
+  json record = {{"app_session_id", room->app_session_id}, {"allocations", json::array()},
+                 {"session_data", params.session_data.value_or("")}};
   for (const auto& a : params.allocations) {
     record["allocations"].push_back({{"participant", a.participant}, {"asset", a.asset}, {"amount", a.amount.to_string()}});
   }
@@ -1038,7 +1059,7 @@ void RoomManager::arm_timer(const RoomPtr& room) {
   if (room->forgotten || shut_down_) return;
   std::uint64_t wake = UINT64_MAX;
   if (room->state == v1::ROOM_STATE_PROPOSING) wake = room->proposal_deadline_ms;
-  if (room->state == v1::ROOM_STATE_PLAYING && !room->outcome_pending) {
+  if (room->state == v1::ROOM_STATE_PLAYING && !room->outcome_pending && !room->game_over_pending) {
     if (room->turn_deadline_ms) wake = std::min(wake, room->turn_deadline_ms);
     for (const auto& seat : room->seats) {
       if (seat.away_deadline_ms) wake = std::min(wake, seat.away_deadline_ms);
@@ -1071,7 +1092,7 @@ void RoomManager::on_timer(const RoomPtr& room) {
     }
     return abort_room(room, v1::PROPOSAL_EXPIRED, "seat(s) " + late + " did not sign before the deadline");
   }
-  if (room->state == v1::ROOM_STATE_PLAYING && !room->outcome_pending) {
+  if (room->state == v1::ROOM_STATE_PLAYING && !room->outcome_pending && !room->game_over_pending) {
     for (std::size_t i = 0; i < room->seats.size(); ++i) {
       const auto& seat = room->seats[i];
       if (!seat.away_deadline_ms || now < seat.away_deadline_ms) continue;
@@ -1251,102 +1272,369 @@ std::vector<clearnode::AppAllocation> RoomManager::allocations(const Room& room)
   return out;
 }
 
+// ---- recovery ----------------------------------------------------------------------------------------------------
+
+namespace {
+
+// One room's journal folded into what recovery needs: the last proposal and what followed it.
+struct JournaledRoom {
+  json proposal;               // null: none
+  bool create_intent = false;  // the last proposal's create was (or may have been) sent
+  json close_intent;           // null: none
+  struct Game {
+    unsigned number = 0;
+    std::uint64_t seed = 0;
+    std::vector<std::pair<unsigned, std::string>> moves;
+    json over;  // null: still being played
+  };
+  std::vector<Game> games;
+  std::uint64_t seq = 0;
+};
+
+JournaledRoom fold_records(const std::vector<journal::Record>& records) {
+  JournaledRoom room;
+  for (const auto& record : records) {
+    const auto payload = json::parse(record.payload, nullptr, false);
+    if (!payload.is_object()) {
+      throw std::runtime_error("journal record " + std::to_string(record.sequence) + " is not a JSON object");
+    }
+    if (record.kind == "proposal") {
+      room.proposal = payload;
+      room.create_intent = false;  // a new attempt: its create is not sent before its own intent is durable
+    } else if (record.kind == "create_intent") {
+      room.create_intent = room.proposal.is_object() &&
+                           payload.value("app_session_id", "") == room.proposal.value("app_session_id", "");
+    } else if (record.kind == "game_start") {
+      JournaledRoom::Game game;
+      game.number = payload.at("game").get<unsigned>();
+      game.seed = payload.at("seed").get<std::uint64_t>();
+      room.games.push_back(std::move(game));
+      room.seq = payload.at("seq").get<std::uint64_t>();
+    } else if (record.kind == "move") {
+      if (room.games.empty() || room.games.back().number != payload.at("game").get<unsigned>()) {
+        throw std::runtime_error("journal record " + std::to_string(record.sequence) + ": a move outside its game");
+      }
+      room.games.back().moves.emplace_back(payload.at("seat").get<unsigned>(), payload.at("move").get<std::string>());
+      room.seq = payload.at("seq").get<std::uint64_t>();
+    } else if (record.kind == "game_over") {
+      if (room.games.empty()) {
+        throw std::runtime_error("journal record " + std::to_string(record.sequence) + ": game_over without a game");
+      }
+      room.games.back().over = payload;
+    } else if (record.kind == "close_intent") {
+      room.close_intent = payload;
+    }
+  }
+  return room;
+}
+
+// The players' addresses, in seat order, from the exact create request they signed (Umpire is last).
+std::vector<std::string> seated_addresses(const json& proposal) {
+  auto params = json::parse(proposal.at("request").get<std::string>()).at(2);
+  if (params.is_array()) params = params.at(0);
+  const auto& participants = params.at("definition").at("participants");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i + 1 < participants.size(); ++i) out.push_back(participants.at(i).get<std::string>());
+  return out;
+}
+
+// The close exactly as journaled before it was first sent.
+clearnode::CloseAppSessionParams close_params_from(const json& close_intent, const std::string& app_session_id) {
+  clearnode::CloseAppSessionParams params;
+  params.app_session_id = app_session_id;
+  for (const auto& allocation : close_intent.at("allocations")) {
+    const auto amount = wire::Decimal::parse(allocation.at("amount").get<std::string>());
+    if (!amount) throw std::runtime_error("a journaled close amount is not a decimal");
+    clearnode::AppAllocation out;
+    out.participant = allocation.at("participant").get<std::string>();
+    out.asset = allocation.at("asset").get<std::string>();
+    out.amount = *amount;
+    params.allocations.push_back(std::move(out));
+  }
+  if (const auto data = close_intent.value("session_data", ""); !data.empty()) params.session_data = data;
+  return params;
+}
+
+std::optional<unsigned> optional_seat(const json& over, const char* key) {
+  if (!over.contains(key)) return std::nullopt;
+  return over.at(key).get<unsigned>();
+}
+
+}  // namespace
+
+asio::awaitable<RecoveryReport> RoomManager::recover() {
+  auto self = shared_from_this();
+  // A named body, never a lambda temporary inside the co_await: GCC 12 destroys those twice (GCC PR 99576),
+  // which released the captured `self` twice and freed the manager while the server still owned it.
+  auto body = [self]() -> asio::awaitable<RecoveryReport> {
+    RecoveryReport report;
+    std::set<std::string> known;  // app sessions the journal accounts for
+    if (self->journal_) {
+      for (const auto& room_id : self->journal_->unfinished_rooms()) {
+        const auto records = self->journal_->read_room(room_id);
+        for (const auto& record : records) {
+          if (record.kind != "proposal") continue;
+          const auto payload = json::parse(record.payload, nullptr, false);
+          if (payload.is_object()) known.insert(payload.value("app_session_id", ""));
+        }
+        std::string failure;
+        try {
+          switch (co_await self->recover_room(room_id, records)) {
+            case Recovered::resumed: ++report.resumed; break;
+            case Recovered::closing: ++report.closing; break;
+            case Recovered::aborted: ++report.aborted; break;
+            case Recovered::already_closed: ++report.already_closed; break;
+          }
+        } catch (const ClearNodeError&) {
+          throw;  // the node cannot be asked: start-up fails and is retried (systemd restarts us)
+        } catch (const std::exception& error) {
+          failure = error.what();
+        }
+        if (!failure.empty()) self->end_unrecoverable(room_id, failure);
+      }
+    }
+    for (const auto& info : co_await self->sessions_->open_sessions()) {
+      if (known.count(info.app_session_id)) continue;
+      report.unknown_open_sessions.push_back(info.app_session_id);
+      self->log(LogLevel::error, "event=unknown_open_session app_session=" + info.app_session_id +
+                                     " action=\"left alone; `umpire sessions` lists and closes it\"");
+    }
+    self->metrics_->registry
+        .gauge("umpire_unknown_open_sessions",
+               "Open app sessions with Umpire as participant that the journal does not know (at start-up)")
+        .set(static_cast<std::int64_t>(report.unknown_open_sessions.size()));
+    co_return report;
+  };
+  RecoveryReport result = co_await asio::co_spawn(strand_, std::move(body), asio::use_awaitable);
+  co_return result;
+}
+
+void RoomManager::end_unrecoverable(const std::string& room_id, const std::string& why) {
+  // Left unfinished in the journal, so it is tried again at the next start and stays visible; its session, if
+  // open, is an operator's to close (`umpire sessions close ID --refund`).
+  metrics_->registry.counter("umpire_recovery_failures_total", "Journaled rooms that could not be recovered").increment();
+  log(LogLevel::error, "event=recovery_failed room=" + room_id + " error=\"" + why + "\"");
+}
+
+asio::awaitable<RoomManager::Recovered> RoomManager::recover_room(const std::string& room_id,
+                                                                  const std::vector<journal::Record>& records) {
+  const auto journaled = fold_records(records);
+  auto room = std::make_shared<Room>(strand_);
+  room->id = room_id;
+  auto finished = [&](const char* end, const std::string& why) {
+    json payload = json::object();
+    payload["end"] = end;
+    payload["why"] = why;
+    journal_then(room, std::string(journal::kRoomFinishedKind), payload.dump(), [] {});
+    log(LogLevel::info, "event=recovered room=" + room_id + " end=" + end + " why=\"" + why + "\"");
+  };
+  if (!journaled.proposal.is_object()) {
+    finished("aborted", "nothing was proposed");
+    co_return Recovered::aborted;
+  }
+  const auto app_session_id = journaled.proposal.at("app_session_id").get<std::string>();
+  if (!journaled.create_intent) {
+    // A create is sent only once its intent is durable: nothing reached the node, nothing is locked.
+    finished("aborted", "restarted before the app session was created");
+    co_return Recovered::aborted;
+  }
+
+  // The room as it was: its rules as journaled, its seats as signed.
+  if (journaled.proposal.contains("rules") && options_.games) {
+    room->type = std::make_shared<const RoomType>(room_type_from_rules(journaled.proposal.at("rules"), *options_.games));
+  } else if (const auto type = types_.find(journaled.proposal.value("type", "")); type != types_.end()) {
+    room->type = type->second;
+  } else {
+    throw std::invalid_argument("its room type \"" + journaled.proposal.value("type", "") + "\" is unknown");
+  }
+  for (const auto& address : seated_addresses(journaled.proposal)) {
+    Room::Seat seat;
+    seat.address = crypto::Address::parse(address);
+    seat.address_text = address;
+    seat.balance = room->type->stake;
+    room->seats.push_back(std::move(seat));
+  }
+  if (room->seats.size() != room->type->seats) throw std::invalid_argument("its seats do not match its rules");
+  room->app_session_id = app_session_id;
+  room->attempt = journaled.proposal.value("attempt", 1u);
+
+  // Balances: every finished game through the same payout rules that paid it.
+  for (const auto& game : journaled.games) {
+    if (!game.over.is_null()) apply_game_result(*room, optional_seat(game.over, "winner"));
+  }
+  room->game_number = static_cast<unsigned>(journaled.games.size());
+  room->seq = journaled.seq;
+  if (!journaled.games.empty()) {
+    const auto& last = journaled.games.back();
+    room->game = room->type->game->create(last.seed);
+    for (const auto& [seat, move] : last.moves) {
+      if (room->game->apply(seat, move).rejection) {
+        throw std::runtime_error("journaled move \"" + move + "\" of seat " + std::to_string(seat) + " does not apply");
+      }
+    }
+    room->seq_at_game_start = room->seq - last.moves.size();
+    room->moves_since_checkpoint = static_cast<unsigned>(last.moves.size());
+  }
+
+  auto install = [&](v1::RoomState state) {
+    rooms_.emplace(room->id, room);
+    metrics_->rooms[v1::ROOM_STATE_WAITING]->add(1);  // set_state moves the room out of "waiting"
+    set_state(room, state);
+    const auto now = now_ms();
+    for (auto& seat : room->seats) {
+      index_seat(seat.address_text, room->id, true);
+      if (state == v1::ROOM_STATE_PLAYING) seat.away_deadline_ms = now + room->type->reconnect_ms;
+    }
+  };
+
+  if (journaled.close_intent.is_object()) {
+    // Re-sent exactly as journaled, never with other allocations.
+    auto params = close_params_from(journaled.close_intent, app_session_id);
+    install(v1::ROOM_STATE_CLOSING);
+    log(LogLevel::info, "event=recovered room=" + room->id + " app_session=" + app_session_id + " end=closing");
+    asio::co_spawn(strand_, close_until_done(room, std::move(params)), asio::detached);
+    co_return Recovered::closing;
+  }
+
+  const auto info = co_await sessions_->find(app_session_id);
+  if (!info) {
+    finished("aborted", "the ClearNode never created the app session");
+    co_return Recovered::aborted;
+  }
+  if (info->status != "open") {
+    log(LogLevel::warning, "event=recovered_closed_elsewhere room=" + room->id + " app_session=" + app_session_id +
+                               " status=" + info->status);
+    finished("closed", "the app session was closed without Umpire's journaled close");
+    co_return Recovered::already_closed;
+  }
+  room->version = info->version;
+  install(v1::ROOM_STATE_PLAYING);
+  metrics_->sessions_opened.increment();
+  log(LogLevel::info, "event=recovered room=" + room->id + " app_session=" + app_session_id +
+                          " end=resumed game=" + std::to_string(room->game_number) + " seq=" + std::to_string(room->seq) +
+                          " version=" + std::to_string(room->version));
+
+  // Go on where the journal ends: a first game, the next game, the close, or the game in progress.
+  if (!room->game) {
+    start_game(room);
+    co_return Recovered::resumed;
+  }
+  const auto& last = journaled.games.back();
+  if (!last.over.is_null()) {
+    const bool continues = last.over.value("continues", false);
+    if (!continues) {
+      close_session(room);
+    } else {
+      checkpoint(room, false);
+      start_game(room);
+    }
+    co_return Recovered::resumed;
+  }
+  room->awaited = room->game->to_move();
+  room->turn_deadline_ms = now_ms() + room->type->turn_ms;  // a fresh turn: the players were cut off too
+  room->last_checkpoint_ms = now_ms();
+  const auto outcome = room->game->outcome();
+  if (outcome.kind != rooms::Outcome::Kind::ongoing) {
+    // The deciding move was durable, its game_over was not: decide it again, the same way.
+    finish_game(room, outcome.winner, std::nullopt, true);
+  } else {
+    arm_timer(room);
+  }
+  co_return Recovered::resumed;
+}
+
 // ---- operations --------------------------------------------------------------------------------------------------
 
 asio::awaitable<void> RoomManager::start_draining() {
   auto self = shared_from_this();
-  co_await asio::co_spawn(
-      strand_,
-      [self]() -> asio::awaitable<void> {
-        self->draining_ = true;
-        std::vector<RoomPtr> all;
-        for (const auto& [id, room] : self->rooms_) all.push_back(room);
-        for (const auto& room : all) {
-          if (room->state == v1::ROOM_STATE_WAITING) {
-            self->abort_room(room, v1::DRAINING, "the server is shutting down; no new games");
-            continue;
-          }
-          v1::ServerMessage notice;
-          notice.mutable_server_notice()->set_kind(v1::NOTICE_KIND_DRAINING);
-          notice.mutable_server_notice()->set_room_id(room->id);
-          notice.mutable_server_notice()->set_message("the server is draining: this game goes on; no new games");
-          self->broadcast(*room, notice);
-        }
-        co_return;
-      },
-      asio::use_awaitable);
+  // named, not a temporary in the co_await: see recover()
+  auto body = [self]() -> asio::awaitable<void> {
+    self->draining_ = true;
+    std::vector<RoomPtr> all;
+    for (const auto& [id, room] : self->rooms_) all.push_back(room);
+    for (const auto& room : all) {
+      if (room->state == v1::ROOM_STATE_WAITING) {
+        self->abort_room(room, v1::DRAINING, "the server is shutting down; no new games");
+        continue;
+      }
+      v1::ServerMessage notice;
+      notice.mutable_server_notice()->set_kind(v1::NOTICE_KIND_DRAINING);
+      notice.mutable_server_notice()->set_room_id(room->id);
+      notice.mutable_server_notice()->set_message("the server is draining: this game goes on; no new games");
+      self->broadcast(*room, notice);
+    }
+    co_return;
+  };
+  co_await asio::co_spawn(strand_, std::move(body), asio::use_awaitable);
 }
 
 asio::awaitable<void> RoomManager::reload_catalog(std::vector<RoomType> room_types) {
   for (const auto& type : room_types) type.validate();
   auto self = shared_from_this();
-  co_await asio::co_spawn(
-      strand_,
-      [self, room_types = std::move(room_types)]() -> asio::awaitable<void> {
-        self->types_.clear();
-        for (const auto& type : room_types) self->types_[type.id] = std::make_shared<const RoomType>(type);
-        self->log(LogLevel::info, "event=catalog_reloaded room_types=" + std::to_string(room_types.size()));
-        co_return;
-      },
-      asio::use_awaitable);
+  // named, not a temporary in the co_await: see recover()
+  auto body = [self, room_types = std::move(room_types)]() -> asio::awaitable<void> {
+    self->types_.clear();
+    for (const auto& type : room_types) self->types_[type.id] = std::make_shared<const RoomType>(type);
+    self->log(LogLevel::info, "event=catalog_reloaded room_types=" + std::to_string(room_types.size()));
+    co_return;
+  };
+  co_await asio::co_spawn(strand_, std::move(body), asio::use_awaitable);
 }
 
 asio::awaitable<void> RoomManager::checkpoint_all() {
   auto self = shared_from_this();
-  co_await asio::co_spawn(
-      strand_,
-      [self]() -> asio::awaitable<void> {
-        std::vector<RoomPtr> playing;
-        for (const auto& [id, room] : self->rooms_) {
-          if (room->state == v1::ROOM_STATE_PLAYING && !room->app_session_id.empty()) playing.push_back(room);
-        }
-        for (const auto& room : playing) {
-          clearnode::SubmitAppStateParams params;
-          params.app_session_id = room->app_session_id;
-          params.allocations = self->allocations(*room);
-          params.session_data = self->session_data(*room);
-          params.intent = clearnode::Intent::operate;
-          params.version = room->version_uncertain ? 0 : ++room->version;
-          co_await self->submit_checkpoint(room, std::move(params), false);
-        }
-        co_return;
-      },
-      asio::use_awaitable);
+  // named, not a temporary in the co_await: see recover()
+  auto body = [self]() -> asio::awaitable<void> {
+    std::vector<RoomPtr> playing;
+    for (const auto& [id, room] : self->rooms_) {
+      if (room->state == v1::ROOM_STATE_PLAYING && !room->app_session_id.empty()) playing.push_back(room);
+    }
+    for (const auto& room : playing) {
+      clearnode::SubmitAppStateParams params;
+      params.app_session_id = room->app_session_id;
+      params.allocations = self->allocations(*room);
+      params.session_data = self->session_data(*room);
+      params.intent = clearnode::Intent::operate;
+      params.version = room->version_uncertain ? 0 : ++room->version;
+      co_await self->submit_checkpoint(room, std::move(params), false);
+    }
+    co_return;
+  };
+  co_await asio::co_spawn(strand_, std::move(body), asio::use_awaitable);
   if (journal_) journal_->flush();
 }
 
 asio::awaitable<void> RoomManager::shutdown() {
   auto self = shared_from_this();
-  co_await asio::co_spawn(
-      strand_,
-      [self]() -> asio::awaitable<void> {
-        self->shut_down_ = true;
-        for (auto& [id, room] : self->rooms_) {
-          room->timer.cancel();
-          for (auto& seat : room->seats) seat.link.reset();
-          room->spectators.clear();
-        }
-        self->spectating_.clear();
-        co_return;
-      },
-      asio::use_awaitable);
+  // named, not a temporary in the co_await: see recover()
+  auto body = [self]() -> asio::awaitable<void> {
+    self->shut_down_ = true;
+    for (auto& [id, room] : self->rooms_) {
+      room->timer.cancel();
+      for (auto& seat : room->seats) seat.link.reset();
+      room->spectators.clear();
+    }
+    self->spectating_.clear();
+    co_return;
+  };
+  co_await asio::co_spawn(strand_, std::move(body), asio::use_awaitable);
 }
 
 asio::awaitable<RefereeCounts> RoomManager::counts() {
   auto self = shared_from_this();
-  co_return co_await asio::co_spawn(
-      strand_,
-      [self]() -> asio::awaitable<RefereeCounts> {
-        RefereeCounts counts = self->totals_;
-        for (const auto& [id, room] : self->rooms_) {
-          ++counts.rooms_by_state[std::string(to_string(room->state))];
-          if (room->state >= v1::ROOM_STATE_OPENING && room->state <= v1::ROOM_STATE_CLOSING) ++counts.active_games;
-        }
-        counts.games_finished = 0;
-        for (const auto& [outcome, counter] : self->metrics_->games_finished) counts.games_finished += counter->value();
-        co_return counts;
-      },
-      asio::use_awaitable);
+  // named, not a temporary in the co_await: see recover()
+  auto body = [self]() -> asio::awaitable<RefereeCounts> {
+    RefereeCounts counts = self->totals_;
+    for (const auto& [id, room] : self->rooms_) {
+      ++counts.rooms_by_state[std::string(to_string(room->state))];
+      if (room->state >= v1::ROOM_STATE_OPENING && room->state <= v1::ROOM_STATE_CLOSING) ++counts.active_games;
+    }
+    counts.games_finished = 0;
+    for (const auto& [outcome, counter] : self->metrics_->games_finished) counts.games_finished += counter->value();
+    co_return counts;
+  };
+  RefereeCounts result = co_await asio::co_spawn(strand_, std::move(body), asio::use_awaitable);
+  co_return result;
 }
 
 }  // namespace umpire::referee

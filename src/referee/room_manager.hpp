@@ -25,6 +25,7 @@
 #include "ops/metrics.hpp"
 #include "referee/room_type.hpp"
 #include "referee/session_port.hpp"
+#include "rooms/registry.hpp"
 
 namespace umpire::referee {
 
@@ -44,7 +45,19 @@ struct RefereeOptions {
   std::uint64_t tombstone_ms = 300'000;      // how long a finished room still answers Resume meaningfully
   std::function<std::uint64_t()> now_ms;     // Unix ms; null: the system clock
   std::function<std::uint64_t()> random64;   // nonces, seeds, room ids; null: seeded from std::random_device
+  // The games by name, for rooms recovered from the journal (their rules are journaled, their type may be gone
+  // from the catalog). May be null when there is no journal.
+  const rooms::GameRegistry* games = nullptr;
   EventLog log;
+};
+
+// What start-up recovery found in the journal and at the ClearNode.
+struct RecoveryReport {
+  std::size_t resumed = 0;          // open sessions whose rooms wait for their players again
+  std::size_t closing = 0;          // closes journaled but not confirmed: re-sent with the journaled allocations
+  std::size_t aborted = 0;          // proposals never created at the node: ended with nothing locked
+  std::size_t already_closed = 0;   // journaled as open, found closed at the node
+  std::vector<std::string> unknown_open_sessions;  // open, with Umpire as participant, unknown to the journal
 };
 
 struct RefereeCounts {
@@ -68,6 +81,12 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   std::vector<std::string> on_login(const std::shared_ptr<gateway::PlayerLink>& link) override;
   void on_message(const std::shared_ptr<gateway::PlayerLink>& link, const v1::ClientMessage& message) override;
   void on_disconnect(const std::shared_ptr<gateway::PlayerLink>& link) override;
+
+  // Start-up, before any player connects: rebuilds every unfinished room of the journal and reconciles it with the
+  // ClearNode (resume, re-send a journaled close, or end a proposal that was never created), and reports open
+  // sessions the journal does not know (left alone: `umpire sessions` is the operator's tool for those). Throws
+  // clearnode::ClearNodeError if the node cannot be asked.
+  asio::awaitable<RecoveryReport> recover();
 
   // Stops new joins (JoinRoom gets DRAINING, waiting rooms are aborted, players are told); games go on.
   asio::awaitable<void> start_draining();
@@ -113,6 +132,19 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   void start_game(const RoomPtr& room);
   void finish_game(const RoomPtr& room, std::optional<unsigned> winner, std::optional<unsigned> forfeiting,
                    bool series_may_continue);
+  struct GameSettlement {
+    Units rake = 0;                    // what this game added to Umpire's allocation
+    bool balances_cover_wager = true;  // every seat can cover another game's wager
+  };
+  // Moves the room's allocations by one game's result (the payout rules); shared by play and recovery.
+  GameSettlement apply_game_result(Room& room, std::optional<unsigned> winner);
+  bool series_continues(const Room& room, bool series_may_continue, bool balances_cover_wager) const;
+  void announce_game_over(const Room& room, std::optional<unsigned> winner, std::optional<unsigned> forfeiting,
+                          bool continues, Units rake);
+  // Recovery of one room from its journal records; returns what became of it.
+  enum class Recovered { resumed, closing, aborted, already_closed };
+  asio::awaitable<Recovered> recover_room(const std::string& room_id, const std::vector<journal::Record>& records);
+  void end_unrecoverable(const std::string& room_id, const std::string& why);
   void close_session(const RoomPtr& room);
   asio::awaitable<void> close_until_done(RoomPtr room, clearnode::CloseAppSessionParams params);
   void session_closed(const RoomPtr& room);

@@ -1,6 +1,7 @@
 // referee/room_type.cpp — see the header.
 #include "referee/room_type.hpp"
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace umpire::referee {
@@ -32,6 +33,45 @@ v1::RoomType RoomType::to_proto() const {
   out.set_games_per_session(games_per_session);
   out.set_wager(format_units(wager, decimals));
   return out;
+}
+
+nlohmann::json rules_record(const RoomType& type) {
+  return {{"id", type.id},
+          {"game", std::string(type.game->name())},
+          {"asset", type.asset},
+          {"decimals", type.decimals},
+          {"stake", format_units(type.stake, type.decimals)},
+          {"wager", format_units(type.wager, type.decimals)},
+          {"seats", type.seats},
+          {"turn_ms", type.turn_ms},
+          {"reconnect_ms", type.reconnect_ms},
+          {"proposal_ms", type.proposal_ms},
+          {"rake_bps", type.rake_bps},
+          {"games_per_session", type.games_per_session}};
+}
+
+RoomType room_type_from_rules(const nlohmann::json& rules, const rooms::GameRegistry& games) {
+  try {
+    RoomType type;
+    type.id = rules.at("id").get<std::string>();
+    const auto game = rules.at("game").get<std::string>();
+    type.game = games.find(game);
+    if (!type.game) throw std::invalid_argument("no game \"" + game + "\" in this build");
+    type.asset = rules.at("asset").get<std::string>();
+    type.decimals = rules.at("decimals").get<unsigned>();
+    type.stake = parse_units(rules.at("stake").get<std::string>(), type.decimals);
+    type.wager = parse_units(rules.at("wager").get<std::string>(), type.decimals);
+    type.seats = rules.at("seats").get<unsigned>();
+    type.turn_ms = rules.at("turn_ms").get<std::uint64_t>();
+    type.reconnect_ms = rules.at("reconnect_ms").get<std::uint64_t>();
+    type.proposal_ms = rules.at("proposal_ms").get<std::uint64_t>();
+    type.rake_bps = rules.at("rake_bps").get<unsigned>();
+    type.games_per_session = rules.at("games_per_session").get<unsigned>();
+    type.validate();
+    return type;
+  } catch (const nlohmann::json::exception& error) {
+    throw std::invalid_argument(std::string("journaled room rules: ") + error.what());
+  }
 }
 
 }  // namespace umpire::referee

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "referee/payout.hpp"
 #include "rooms/game.hpp"
+#include "rooms/registry.hpp"
 #include "umpire/v1/umpire.pb.h"
 
 namespace umpire::referee {
@@ -33,5 +35,11 @@ struct RoomType {
   // The catalog entry as players see it (open_rooms filled in by the caller).
   v1::RoomType to_proto() const;
 };
+
+// The rules as the journal keeps them with each proposal, so a restart settles a game under the rules it began
+// with even if the catalog has changed since. Amounts are decimal strings, never floating point.
+nlohmann::json rules_record(const RoomType& type);
+// Throws std::invalid_argument if the record is incomplete, names a game `games` lacks, or fails validate().
+RoomType room_type_from_rules(const nlohmann::json& rules, const rooms::GameRegistry& games);
 
 }  // namespace umpire::referee

@@ -296,6 +296,64 @@ TEST_F(GameFlow, ReconnectWithinTheWindowResumesWithTheFullState) {
   }());
 }
 
+// ---- restarts: the journal brings the game back ---------------------------------------------------------------
+
+TEST_F(GameFlow, RestartMidGameResumesFromTheJournalAndPaysByTheRules) {
+  std::unique_ptr<Player> a, b;
+  std::string room;
+  std::uint64_t seq = 0;
+  run([&]() -> asio::awaitable<void> {
+    a = co_await new_player();
+    b = co_await new_player();
+    room = co_await open_game(*a, *b, "ttt");
+    seq = co_await play(both(*a, *b), room, kCentreThenCorner);
+  }());
+  // Every connection goes with the old server; the new one recovers the room from the journal.
+  restart();
+  run([&]() -> asio::awaitable<void> {
+    for (Player* p : both(*a, *b)) {
+      const auto login = co_await p->connect(server->player_url());
+      EXPECT_EQ(login.seated_room_ids_size(), 1);  // LoginOk names the recovered room
+      v1::ClientMessage resume;
+      resume.mutable_resume()->set_room_id(room);
+      const auto state = co_await p->link->call(resume);
+      EXPECT_EQ(state.game_state().room_state(), v1::ROOM_STATE_PLAYING);
+      EXPECT_EQ(state.game_state().seq(), seq);
+      EXPECT_EQ(state.game_state().state(), "O...X....|0");  // both journaled moves replayed
+      EXPECT_EQ(state.game_state().balances_size(), 3);
+    }
+    EXPECT_EQ(co_await balance(a->wallet), dec("9"));  // still locked in the same app session
+    co_await play(both(*a, *b), room, kAfterResume, seq);
+    const auto closed = co_await finish(both(*a, *b), v1::OUTCOME_WIN);
+    EXPECT_EQ(closed.allocations(0).amount(), "1.98");
+    co_await expect_balances(*a, *b, "10.98", "9", "0.02");
+  }());
+}
+
+TEST_F(GameFlow, RestartDuringTheProposalEndsItWithNothingLocked) {
+  std::unique_ptr<Player> a, b;
+  std::string room;
+  run([&]() -> asio::awaitable<void> {
+    a = co_await new_player();
+    b = co_await new_player();
+    const auto proposal = co_await seat_both(*a, *b, "ttt");
+    room = proposal.room_id();
+    co_await a->send(sign_message(proposal, *a->wallet, proposal.request_json()));  // b never signs
+  }());
+  restart();
+  run([&]() -> asio::awaitable<void> {
+    const auto login = co_await a->connect(server->player_url());
+    EXPECT_EQ(login.seated_room_ids_size(), 0);
+    v1::ClientMessage resume;
+    resume.mutable_resume()->set_room_id(room);
+    co_await a->send(resume);
+    const auto refused = co_await a->expect(v1::ServerMessage::kError);
+    EXPECT_EQ(refused.error().code(), v1::UNKNOWN_ROOM);
+    co_await b->connect(server->player_url());
+    co_await expect_balances(*a, *b, "10", "10", "0");
+  }());
+}
+
 // ---- proposals that go wrong: nothing is locked -------------------------------------------------------------
 
 asio::awaitable<void> expect_aborted(Player& p, v1::ErrorCode reason) {

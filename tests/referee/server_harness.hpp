@@ -80,10 +80,23 @@ class ServerHarness : public ::testing::Test {
     config.state_dir = state_dir;
     config.rooms = {room("ttt", "tictactoe"), room("c4", "connect_four"), room("rps", "rock_paper_scissors")};
     configure(config);
+    serve_config = config;
     auto key = crypto::PrivateKey::generate();
-    umpire_wallet = std::make_shared<crypto::KeySigner>(crypto::PrivateKey::from_hex(key.to_secret_hex()));
+    umpire_key_hex = key.to_secret_hex();  // a test key, kept to start the same server again
+    umpire_wallet = std::make_shared<crypto::KeySigner>(crypto::PrivateKey::from_hex(umpire_key_hex));
     server = std::make_unique<cli::Server>(io, config, std::move(key), ops::Logger(ops::LogLevel::warning, ops::make_stderr_sink()));
     for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
+    run(server->start());
+  }
+
+  // Stops the server without closing anything (the journal and the devnode's database stay in the state folder)
+  // and starts a new one on them, as a restart does: the new one recovers. Its ports are new.
+  void restart() {
+    run(stop_all());
+    server.reset();
+    auto key = crypto::PrivateKey::from_hex(umpire_key_hex);
+    server = std::make_unique<cli::Server>(io, serve_config, std::move(key),
+                                           ops::Logger(ops::LogLevel::warning, ops::make_stderr_sink()));
     run(server->start());
   }
 
@@ -153,6 +166,8 @@ class ServerHarness : public ::testing::Test {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
   std::vector<std::thread> threads;
   fs::path state_dir;
+  cli::ServeConfig serve_config;
+  std::string umpire_key_hex;
   std::shared_ptr<crypto::KeySigner> umpire_wallet;  // the same key as the server's: to read its balance
   std::unique_ptr<cli::Server> server;
   std::map<std::string, std::shared_ptr<clearnode::ClearNodeClient>> ledger_clients;
