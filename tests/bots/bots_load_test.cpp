@@ -1,0 +1,62 @@
+// tests/bots/bots_load_test.cpp — the bots' big run, too heavy for the -O0 sanitizer pass: 1,000 bots play 1,000
+// tic-tac-toe games against `umpire serve` in dev mode, 500 of them at once (issue 5), through `umpire bots`
+// (issue 7). Every game completes with its payout checked, every session closes, money is conserved at the
+// devnode and its audit balances. The peak of rooms in play is read from the server's /metrics while it runs.
+#include <boost/asio.hpp>
+
+#include "bots_against_serve.hpp"
+#include "clearnode/clearnode_client.hpp"
+#include "crypto/private_key.hpp"
+#include "support/metrics_page.hpp"
+
+namespace {
+
+using namespace umpire;
+using namespace umpire::testing;
+
+bool devnode_audit_balanced(const std::string& url) {
+  boost::asio::io_context io;
+  clearnode::ClientOptions options;
+  options.url = url;
+  options.wallet = std::make_shared<crypto::KeySigner>(crypto::PrivateKey::generate());
+  auto client = clearnode::ClearNodeClient::create(io.get_executor(), options);
+  client->start();
+  auto balanced = boost::asio::co_spawn(
+      io,
+      [client]() -> boost::asio::awaitable<bool> {
+        co_await client->wait_ready(std::chrono::seconds(20));
+        const auto reply = co_await client->call("devnode_audit", nlohmann::json::object());
+        co_await client->stop();
+        co_return reply.at("balanced").get<bool>();
+      },
+      boost::asio::use_future);
+  io.run();
+  return balanced.get();
+}
+
+TEST_F(BotsAgainstServe, AThousandGamesFiveHundredAtOnce) {
+  // In the background, so that the server's rooms can be watched while the bots play.
+  const auto out = dir_ / "load.json";
+  UmpireProcess run({"bots", "--url", "ws://127.0.0.1:" + std::to_string(players_port_) + "/play", "--devnode",
+                     "ws://127.0.0.1:" + std::to_string(devnode_port_) + "/ws", "--game", "tictactoe", "--bots",
+                     "1000", "--games", "1000", "--think-ms", "150", "--seed", "5", "--json"},
+                    dir_ / "load.log", out);
+  double peak = 0;
+  const auto give_up = std::chrono::steady_clock::now() + 240s;
+  while (run.running() && !run.wait_exit(50ms) && std::chrono::steady_clock::now() < give_up) {
+    const auto page = metrics_page(admin_port_);
+    peak = std::max(peak, rooms_in(page, "proposing") + rooms_in(page, "opening") + rooms_in(page, "playing"));
+  }
+  ASSERT_TRUE(run.wait_exit(10s)) << "the bots did not finish";
+  EXPECT_EQ(run.status(), 0) << read_text(dir_ / "load.log");
+  const auto summary = nlohmann::json::parse(read_text(out), nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << read_text(dir_ / "load.log");
+  std::cout << "peak rooms in play: " << peak << "\nbots: " << summary.dump() << "\n";
+  expect_clean(summary);
+  EXPECT_EQ(summary["games_completed"], 1000);
+  EXPECT_EQ(summary["sessions_closed"], 1000);
+  EXPECT_GE(peak, 450) << "the 1,000 bots never had (nearly) 500 games going at once";
+  EXPECT_TRUE(devnode_audit_balanced("ws://127.0.0.1:" + std::to_string(devnode_port_) + "/ws"));
+}
+
+}  // namespace
