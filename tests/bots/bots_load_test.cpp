@@ -1,8 +1,11 @@
 // tests/bots/bots_load_test.cpp — the bots' big run, too heavy for the -O0 sanitizer pass: 1,000 bots play 1,000
 // tic-tac-toe games against `umpire serve` in dev mode, 500 of them at once (issue 5), through `umpire bots`
 // (issue 7). Every game completes with its payout checked, every session closes, money is conserved at the
-// devnode and its audit balances. The peak of rooms in play is read from the server's /metrics while it runs.
+// devnode and its audit balances. The peak of rooms in play is read from the server's /metrics while it runs, and
+// afterwards its counters must match the bots' own counts (issue 8), on a page promtool accepts.
 #include <boost/asio.hpp>
+#include <cstdlib>
+#include <fstream>
 
 #include "bots_against_serve.hpp"
 #include "clearnode/clearnode_client.hpp"
@@ -57,6 +60,25 @@ TEST_F(BotsAgainstServe, AThousandGamesFiveHundredAtOnce) {
   EXPECT_EQ(summary["sessions_closed"], 1000);
   EXPECT_GE(peak, 450) << "the 1,000 bots never had (nearly) 500 games going at once";
   EXPECT_TRUE(devnode_audit_balanced("ws://127.0.0.1:" + std::to_string(devnode_port_) + "/ws"));
+
+  // This suite's server served only this run: its counters must tell the same story as the bots.
+  const auto page = metrics_page(admin_port_);
+  const auto games = sample(page, "umpire_games_finished_total{outcome=\"win\"}") +
+                     sample(page, "umpire_games_finished_total{outcome=\"draw\"}") +
+                     sample(page, "umpire_games_finished_total{outcome=\"forfeit\"}");
+  EXPECT_EQ(games, 1000);
+  EXPECT_EQ(sample(page, "umpire_games_finished_total{outcome=\"draw\"}"), summary["outcomes"]["draws"].get<double>());
+  EXPECT_EQ(sample(page, "umpire_sessions_opened_total"), 1000);
+  EXPECT_EQ(sample(page, "umpire_sessions_closed_total"), 1000);
+  EXPECT_EQ(sample(page, "umpire_moves_relayed_total"), summary["moves"].get<double>());
+  EXPECT_EQ(sample(page, "umpire_players_connected"), 0);
+  // And the live page passes promtool's lint (Debian's prometheus package; scripts/deps.sh --test installs it).
+  const auto body = page.substr(std::min(page.size(), page.find("\r\n\r\n") + 4));
+  std::ofstream(dir_ / "metrics.txt") << body;
+  const auto promtool = std::system(("promtool check metrics < '" + (dir_ / "metrics.txt").string() + "' > '" +
+                                     (dir_ / "promtool.log").string() + "' 2>&1")
+                                        .c_str());
+  EXPECT_EQ(promtool, 0) << read_text(dir_ / "promtool.log");
 }
 
 }  // namespace
