@@ -4,10 +4,19 @@
 # and writes bench/results/devnode.json (every run plus medians) and bench/results/devnode.md (a fragment for
 # BENCHMARKS.md). Self-contained; exits non-zero if the build or any run fails.
 #
-# Usage: bench/devnode.sh [BUILD_DIR]      (default: build-bench-devnode next to bench/; must be a Release build)
+# bench/devnode_notes.md (hand-written: the profile and what dominates) is appended to devnode.md.
+#
+# Usage: bench/devnode.sh [--report-only] [BUILD_DIR]   (default: build-bench-devnode next to bench/; Release)
+#   --report-only  no runs: rebuild devnode.md (and devnode.json's summary) from bench/results/devnode.json, e.g.
+#                  after editing bench/devnode_notes.md
 # Environment: ROUNDS (3), LIFECYCLES per run (4000), JOBS for ninja (2), DEVNODE_CPU (0), LOAD_CPU (1).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+report_only=0
+if [[ ${1:-} == --report-only ]]; then
+  report_only=1
+  shift
+fi
 build=$(realpath -m "${1:-$root/build-bench-devnode}")
 rounds=${ROUNDS:-3}
 lifecycles=${LIFECYCLES:-4000}
@@ -22,6 +31,15 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")
 if [[ $build_type != Release ]]; then
   echo "bench/devnode.sh: $build is a '$build_type' build; benchmarks need Release" >&2
   exit 1
+fi
+notes=()
+[[ -f $root/bench/devnode_notes.md ]] && notes=(--notes "$root/bench/devnode_notes.md")
+if ((report_only)); then
+  tool=$build/bench/umpire_devnode_bench
+  [[ -x $tool && -f $results/devnode.json ]] || { echo "bench/devnode.sh: --report-only needs $tool and $results/devnode.json" >&2; exit 1; }
+  "$tool" report --runs "$results/devnode.json" --json "$results/devnode.json" --markdown "$results/devnode.md" "${notes[@]}"
+  echo "bench/devnode.sh: rewrote $results/devnode.md from $results/devnode.json"
+  exit 0
 fi
 echo "bench/devnode.sh: building umpire and umpire_devnode_bench in $build"
 if ! build_log=$(ninja -C "$build" -j "$jobs" umpire umpire_devnode_bench 2>&1); then
@@ -69,5 +87,5 @@ commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 dirty=0
 git -C "$root" diff --quiet HEAD 2>/dev/null || dirty=1
 "$tool" report --runs "$runs" --json "$results/devnode.json" --markdown "$results/devnode.md" \
-  --date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --commit "$commit" --dirty "$dirty"
+  --date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --commit "$commit" --dirty "$dirty" "${notes[@]}"
 echo "bench/devnode.sh: wrote $results/devnode.json and $results/devnode.md"

@@ -33,8 +33,8 @@ constexpr const char* kUsage =
     "                            [--work-dir DIR]\n"
     "  raw:       pre-signed frames over raw WebSockets; --connections sockets, --window lifecycles in flight each\n"
     "  connector: one clearnode::ClearNodeClient, --window lifecycles in flight (--connections must be 1)\n"
-    "       umpire_devnode_bench report --runs FILE.jsonl --json OUT --markdown OUT --date ISO --commit SHA\n"
-    "                            [--dirty 0|1]\n";
+    "       umpire_devnode_bench report --runs FILE.jsonl|devnode.json --json OUT --markdown OUT [--date ISO --commit SHA]\n"
+    "                            [--dirty 0|1] [--notes FILE.md]\n";
 
 struct Settings {
   fs::path umpire;
@@ -175,6 +175,7 @@ ReportInputs parse_report_inputs(const std::vector<std::string>& args) {
     else if (flag == "--date") inputs.date = value;
     else if (flag == "--commit") inputs.commit = value;
     else if (flag == "--dirty") inputs.dirty = value == "1";
+    else if (flag == "--notes") inputs.notes = value;
     else throw std::invalid_argument("unknown report option " + flag);
   }
   if (args.size() % 2 != 0 || inputs.runs.empty() || inputs.json_out.empty() || inputs.markdown_out.empty()) {

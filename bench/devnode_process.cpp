@@ -58,6 +58,9 @@ DevnodeProcess::DevnodeProcess(const DevnodeLaunch& launch) {
   std::vector<std::string> args{launch.umpire.string(), "devnode", "--listen", "127.0.0.1:0"};
   if (launch.db) args.insert(args.end(), {"--db", launch.db->string()});
   args.insert(args.end(), launch.extra_args.begin(), launch.extra_args.end());
+  // Empty the log before forking: a log left by an earlier run in the same work directory would otherwise be read
+  // (with that run's dead URL) before the child gets to truncate it.
+  if (const int fd = ::open(launch.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) exec_child(launch, std::move(args));
