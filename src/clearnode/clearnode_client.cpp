@@ -153,8 +153,8 @@ struct ClearNodeClient::SessionLane {
   // this cause instead of waiting out its deadline for a gap nobody will fill. Requests prepared after the failure
   // are the caller's answer to it (e.g. a resync) and go through.
   struct Failure {
-    std::uint64_t version = 0;  // of the failed request; 0 if it had none
-    std::uint64_t at_ms = 0;    // when it failed, on the clock of PreparedRequest::timestamp_ms
+    std::uint64_t version = 0;          // of the failed request; 0 if it had none
+    std::uint64_t next_request_id = 0;  // the id counter when it failed: requests below it were prepared before
     std::string cause;
   };
   std::optional<Failure> failure;
@@ -829,8 +829,10 @@ asio::awaitable<AppSessionResult> ClearNodeClient::execute_write(PreparedRequest
   auto& lane_slot = lanes_[prepared.app_session_id];
   if (!lane_slot) lane_slot = std::make_shared<SessionLane>();
   const auto lane = lane_slot;
+  // Preparation order is the request id (one counter per client), not the millisecond clock: a request prepared
+  // in the same millisecond as the failure, but after it, must go through.
   if (lane->failure && prepared.version && *prepared.version > lane->failure->version &&
-      prepared.timestamp_ms <= lane->failure->at_ms) {
+      prepared.request_id < lane->failure->next_request_id) {
     throw ClearNodeError(ErrorKind::earlier_request_failed, "not sent: an earlier request for app session " +
                                                                 prepared.app_session_id + " failed: " +
                                                                 lane->failure->cause);
@@ -900,7 +902,7 @@ asio::awaitable<AppSessionResult> ClearNodeClient::execute_write(PreparedRequest
     std::optional<ClearNodeError> cancel_reason;
     if (failure) {
       lane->known_version.reset();
-      lane->failure = SessionLane::Failure{prepared.version.value_or(0), now_ms(), failure->what()};
+      lane->failure = SessionLane::Failure{prepared.version.value_or(0), next_request_id_.load(), failure->what()};
       cancel_reason = ClearNodeError(ErrorKind::earlier_request_failed,
                                      "not sent: an earlier " + prepared.method + " for app session " +
                                          prepared.app_session_id + " failed: " + failure->what());
