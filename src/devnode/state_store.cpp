@@ -89,6 +89,9 @@ StateStore::StateStore(const std::filesystem::path& path) : path_(path) {
     sqlite3_close(db_);
     throw std::runtime_error("devnode database " + path.string() + ": " + message);
   }
+  // Wait for a lock another connection holds briefly (a devnode closing on this file checkpoints its WAL as it
+  // goes) instead of failing at once with "database is locked"; the journal does the same.
+  sqlite3_busy_timeout(db_, 5000);
   try {
     exec("PRAGMA journal_mode=WAL");
     // WAL with synchronous=NORMAL: a commit is in the OS (written to the WAL) before the reply goes out, so a devnode
