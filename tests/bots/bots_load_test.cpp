@@ -38,6 +38,9 @@ bool devnode_audit_balanced(const std::string& url) {
 }
 
 TEST_F(BotsAgainstServe, AThousandGamesFiveHundredAtOnce) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "left out of the sanitizer pass (1,000 bots at -O0 with ASan outlast the deadlines); see crash_test";
+#endif
   // In the background, so that the server's rooms can be watched while the bots play.
   const auto out = dir_ / "load.json";
   UmpireProcess run({"bots", "--url", "ws://127.0.0.1:" + std::to_string(players_port_) + "/play", "--devnode",

@@ -292,6 +292,11 @@ class CrashTest : public ::testing::TestWithParam<Backend> {
 };
 
 TEST_P(CrashTest, KillsDuringPlayLoseNothingAndPayByTheRules) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The label no_asan does not survive gtest_discover_tests' LABELS list, so the sanitizer build skips it here:
+  // 600 games through three -O0 ASan processes outlast the test's deadlines. The plain pass runs it.
+  GTEST_SKIP() << "left out of the sanitizer pass (too slow at -O0 with ASan)";
+#endif
   ASSERT_TRUE(start_serve()) << read_text(dir_ / "serve.log");
   start_bots(kBots, kGames, 100);
 
