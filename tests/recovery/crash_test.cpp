@@ -24,6 +24,7 @@
 #include "referee/payout.hpp"
 #include "rooms/registry.hpp"
 #include "support/metrics_page.hpp"
+#include "support/node_client.hpp"
 #include "support/umpire_process.hpp"
 #include "wire/decimal.hpp"
 
@@ -159,27 +160,6 @@ class CrashTest : public ::testing::TestWithParam<Backend> {
 
   std::string devnode_url() const { return "ws://127.0.0.1:" + std::to_string(devnode_) + "/ws"; }
 
-  // Runs `body` with a connector to the devnode authenticated as `wallet` (a fresh client, stopped after).
-  template <class Body>
-  void with_node(std::shared_ptr<crypto::KeySigner> wallet, Body body) {
-    asio::io_context io;
-    clearnode::ClientOptions options;
-    options.url = devnode_url();
-    options.wallet = std::move(wallet);
-    auto client = clearnode::ClearNodeClient::create(io.get_executor(), options);
-    client->start();
-    auto done = asio::co_spawn(
-        io,
-        [client, body]() -> asio::awaitable<void> {
-          co_await client->wait_ready(std::chrono::seconds(20));
-          co_await body(*client);
-          co_await client->stop();
-        },
-        asio::use_future);
-    io.run();
-    done.get();
-  }
-
   // Waits until no room is left in play, then checks the books at the node and in the journal (see the file
   // header). `min_closed`: how many sessions the run must at least have closed.
   void verify_books(std::size_t min_closed) {
@@ -202,7 +182,7 @@ class CrashTest : public ::testing::TestWithParam<Backend> {
   std::size_t open_at_node = 0;
   wire::Decimal umpire_balance;
   bool audit_balanced = false;
-  with_node(umpire, [&](clearnode::ClearNodeClient& node) -> asio::awaitable<void> {
+  with_node(devnode_url(), umpire, [&](clearnode::ClearNodeClient& node) -> asio::awaitable<void> {
     for (const char* status : {"open", "closed"}) {
       for (std::uint64_t offset = 0;; offset += 100) {
         clearnode::AppSessionsFilter filter;

@@ -10,6 +10,7 @@
 #include "clearnode/clearnode_client.hpp"
 #include "crypto/eth_messages.hpp"
 #include "crypto/private_key.hpp"
+#include "support/node_client.hpp"
 #include "support/umpire_process.hpp"
 
 namespace umpire::testing {
@@ -17,28 +18,6 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-
-// Runs `body` on a connector authenticated as `wallet` (application "umpire"), then stops it.
-template <class Body>
-void with_node(const std::string& url, std::shared_ptr<crypto::KeySigner> wallet, Body body) {
-  asio::io_context io;
-  clearnode::ClientOptions options;
-  options.url = url;
-  options.wallet = std::move(wallet);
-  options.application = "umpire";
-  auto client = clearnode::ClearNodeClient::create(io.get_executor(), options);
-  client->start();
-  auto done = asio::co_spawn(
-      io,
-      [client, body]() -> asio::awaitable<void> {
-        co_await client->wait_ready(std::chrono::seconds(20));
-        co_await body(*client);
-        co_await client->stop();
-      },
-      asio::use_future);
-  io.run();
-  done.get();
-}
 
 wire::Decimal usdc_of(const std::vector<clearnode::LedgerBalance>& balances) {
   for (const auto& item : balances) {
@@ -63,7 +42,8 @@ TEST(SessionsCommand, ListsAnUnknownSessionAndRefundsItOnlyWithStatedAllocations
   auto bob = std::make_shared<crypto::KeySigner>(crypto::PrivateKey::generate());
   std::string id;
   // Alice and Bob lock 1 usdc each in a session with Umpire deciding, as a room would, but nothing is journaled.
-  with_node(url, umpire, [&](clearnode::ClearNodeClient& node) -> asio::awaitable<void> {
+  with_node(
+      url, umpire, [&](clearnode::ClearNodeClient& node) -> asio::awaitable<void> {
     for (const auto& player : {alice, bob}) {
       nlohmann::json fund = nlohmann::json::object();
       fund["wallet"] = player->address().checksum();
@@ -89,7 +69,7 @@ TEST(SessionsCommand, ListsAnUnknownSessionAndRefundsItOnlyWithStatedAllocations
     std::vector<crypto::Signature> signatures{crypto::sign_rpc_payload(*alice, prepared.payload),
                                               crypto::sign_rpc_payload(*bob, prepared.payload)};
     id = (co_await node.submit_prepared(prepared, signatures)).app_session_id;
-  });
+  }, "umpire");
   ASSERT_EQ(id.size(), 66u);
 
   const std::vector<std::string> common{"--clearnode", url, "--key-file", (dir / "umpire.key").string(),
