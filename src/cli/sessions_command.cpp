@@ -14,6 +14,7 @@
 #include "cli/serve_config.hpp"
 #include "cli/wallet_key.hpp"
 #include "journal/journal.hpp"
+#include "referee/session_port.hpp"
 
 namespace umpire::cli {
 namespace {
@@ -124,11 +125,13 @@ void with_clearnode(const Target& target, Body body) {
   client->start();
   auto done = asio::co_spawn(
       io,
-      [client, body]() -> asio::awaitable<void> {
+      [client, body, &target]() -> asio::awaitable<void> {
         std::exception_ptr failure;
         try {
           co_await client->wait_ready(std::chrono::seconds(20));
-          co_await body(*client);
+          // The referee's own view of Umpire's sessions: the same paging, lookup and close as recovery uses.
+          const auto sessions = referee::make_clearnode_session_port(client, target.wallet->address().checksum());
+          co_await body(*sessions);
         } catch (...) {
           failure = std::current_exception();
         }
@@ -140,29 +143,12 @@ void with_clearnode(const Target& target, Body body) {
   done.get();
 }
 
-asio::awaitable<std::vector<clearnode::AppSessionInfo>> open_sessions(clearnode::ClearNodeClient& node,
-                                                                     std::string umpire) {
-  std::vector<clearnode::AppSessionInfo> all;
-  for (std::uint64_t offset = 0;; offset += 100) {
-    clearnode::AppSessionsFilter filter;
-    filter.participant = umpire;
-    filter.status = "open";
-    filter.offset = offset;
-    filter.limit = 100;
-    auto page = co_await node.get_app_sessions(filter);
-    const auto size = page.size();
-    for (auto& item : page) all.push_back(std::move(item));
-    if (size < 100) break;
-  }
-  co_return all;
-}
-
 int list_sessions(const Target& target, std::ostream& out) {
   const auto journaled = journaled_sessions(target.journal_path);
   const std::string umpire = target.wallet->address().checksum();
   std::size_t unknown = 0;
-  with_clearnode(target, [&](clearnode::ClearNodeClient& node) -> asio::awaitable<void> {
-    const auto sessions = co_await open_sessions(node, umpire);
+  with_clearnode(target, [&](referee::SessionPort& node) -> asio::awaitable<void> {
+    const auto sessions = co_await node.open_sessions();
     out << sessions.size() << " open app session(s) with " << umpire << " as participant\n";
     for (const auto& session : sessions) {
       const auto known = journaled.find(session.app_session_id);
@@ -184,8 +170,8 @@ int close_session(const Target& target, const std::string& id, const ParsedOptio
   if (!parsed.flag("--refund")) throw UsageError("close needs --refund (the only manual close there is)");
   const auto journaled = journaled_sessions(target.journal_path);
   const std::string umpire = target.wallet->address().checksum();
-  with_clearnode(target, [&](clearnode::ClearNodeClient& node) -> asio::awaitable<void> {
-    const auto info = co_await node.find_app_session(id);
+  with_clearnode(target, [&](referee::SessionPort& node) -> asio::awaitable<void> {
+    const auto info = co_await node.find(id);
     if (!info || info->status != "open") throw std::runtime_error("app session " + id + " is not open at the ClearNode");
     if (std::find(info->participants.begin(), info->participants.end(), umpire) == info->participants.end()) {
       throw std::runtime_error("app session " + id + " does not have " + umpire + " as participant");
@@ -219,7 +205,7 @@ int close_session(const Target& target, const std::string& id, const ParsedOptio
         throw std::runtime_error(allocation.participant + " is not a participant of " + id);
       }
     }
-    const auto result = co_await node.close_app_session(params);
+    const auto result = co_await node.close(params);
     out << "closed " << id << " at version " << result.version << ", refunded:";
     for (const auto& allocation : params.allocations) {
       out << " " << allocation.participant << "=" << allocation.amount.to_string() << " " << allocation.asset;
