@@ -72,17 +72,26 @@ asio::awaitable<wire::Decimal> DevnodeLedger::fund(std::string wallet, std::stri
   co_return decimal_in(reply, "balance");
 }
 
-asio::awaitable<wire::Decimal> DevnodeLedger::balance_by_credit_probe(std::string wallet, std::string asset,
-                                                                      unsigned decimals) {
-  const wire::Decimal unit = wire::Decimal::from_units(1, decimals);
-  ++probes_[wallet];  // counted before the call: a concurrent probe of the same wallet sees this credit too
-  const wire::Decimal after = co_await fund(wallet, std::move(asset), unit);
-  co_return after - probe_credits(wallet, decimals);
-}
-
-wire::Decimal DevnodeLedger::probe_credits(const std::string& wallet, unsigned decimals) const {
-  const auto it = probes_.find(wallet);
-  return wire::Decimal::from_units(it == probes_.end() ? 0 : it->second, decimals);
+asio::awaitable<wire::Decimal> DevnodeLedger::balance(std::string wallet, std::string asset,
+                                                      std::chrono::milliseconds patience) {
+  nlohmann::json params = nlohmann::json::object();
+  params["wallet"] = wallet;
+  params["asset"] = asset;
+  const auto give_up_at = std::chrono::steady_clock::now() + patience;
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (auto delay = 100ms;; delay = std::min<std::chrono::milliseconds>(delay * 2, 2s)) {
+    std::exception_ptr failure;
+    try {
+      co_return decimal_in(co_await client_->call("devnode_balance", params), "balance");
+    } catch (const clearnode::ClearNodeError& error) {
+      const bool link_trouble = error.kind() == clearnode::ErrorKind::disconnected ||
+                                error.kind() == clearnode::ErrorKind::timeout ||
+                                error.kind() == clearnode::ErrorKind::overloaded;
+      if (!link_trouble || std::chrono::steady_clock::now() + delay > give_up_at) throw;
+    }
+    pause.expires_after(delay);
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
 }
 
 asio::awaitable<wire::Decimal> DevnodeLedger::own_balance(std::shared_ptr<const crypto::Signer> wallet,

@@ -183,7 +183,7 @@ class LoadRun {
       try {
         ledger = co_await DevnodeLedger::connect(*options_.devnode_url);
         decimals = co_await ledger->asset_decimals(room.asset());
-        umpire.before = co_await ledger->balance_by_credit_probe(found.server_address, room.asset(), decimals);
+        umpire.before = co_await ledger->balance(found.server_address, room.asset());
       } catch (const SetupError&) {
         throw;
       } catch (const std::exception& error) {
@@ -337,10 +337,10 @@ class LoadRun {
     }
   }
 
-  // Reads every bot's balance and Umpire's at the node (credit probes, see devnode_ledger.hpp) and checks that the
+  // Reads every bot's balance and Umpire's at the node (devnode_balance, see devnode_ledger.hpp) and checks that the
   // changes sum to zero. A session closed in the last moments may still be settling at the node, so a failed
   // check is repeated a few times before it counts. Then a few bots read their own balances, authenticated, and
-  // those must equal the probes (plus the probe credits).
+  // those must equal what devnode_balance said.
   asio::awaitable<void> check_money(DevnodeLedger& ledger, const std::vector<std::shared_ptr<crypto::KeySigner>>& wallets,
                                     std::vector<BalanceChange>& balances, BalanceChange& umpire, const std::string& asset,
                                     unsigned decimals, const std::string& server_address, RunSummary& summary) {
@@ -349,9 +349,9 @@ class LoadRun {
     try {
       for (int attempt = 0; attempt < 10; ++attempt) {
         co_await for_each_bounded(wallets.size(), 256, [&](std::size_t i) -> asio::awaitable<void> {
-          balances[i].after = co_await ledger.balance_by_credit_probe(wallets[i]->address().checksum(), asset, decimals);
+          balances[i].after = co_await ledger.balance(wallets[i]->address().checksum(), asset);
         });
-        umpire.after = co_await ledger.balance_by_credit_probe(server_address, asset, decimals);
+        umpire.after = co_await ledger.balance(server_address, asset);
         summary.conservation = check_conservation(balances, umpire);
         if (summary.conservation->ok) break;
         pause.expires_after(500ms);
@@ -360,9 +360,9 @@ class LoadRun {
       for (std::size_t i = 0; i < std::min<std::size_t>(wallets.size(), 3); ++i) {
         const std::string address = wallets[i]->address().checksum();
         const wire::Decimal own = co_await ledger.own_balance(wallets[i], asset);
-        if (own != balances[i].after + ledger.probe_credits(address, decimals)) {
+        if (own != balances[i].after) {
           summary.conservation->ok = false;
-          summary.conservation_note = "bot " + address + " reads " + own.to_string() + " itself but was probed at " +
+          summary.conservation_note = "bot " + address + " reads " + own.to_string() + " itself but devnode_balance said " +
                                       balances[i].after.to_string();
         }
       }

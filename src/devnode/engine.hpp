@@ -133,6 +133,7 @@ class Engine {
   OrderedJson test_mode_disabled(Call&);
   OrderedJson devnode_fund(Call&);
   OrderedJson devnode_audit(Call&);
+  OrderedJson devnode_balance(Call&);
 
   void check_private_gates(Call& call);
   std::set<std::string> recover_signers(const wire::RequestFrame& request, const char* failure_text) const;

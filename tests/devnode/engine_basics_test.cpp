@@ -158,6 +158,15 @@ TEST(DevnodeLedger, FundBalancesAndAudit) {
   EXPECT_EQ(h.error(c, "devnode_fund", {{"wallet", wallet.address().checksum()}, {"asset", "usdc"}, {"amount", "-1"}}),
             "devnode_fund: amount must be positive");
   EXPECT_EQ(h.balances(c), (std::map<std::string, std::string>{{"usdc", "100.5"}}));
+  // devnode_balance reads any wallet's balance without its key and changes nothing.
+  const auto read = h.response(c, "devnode_balance", {{"wallet", wallet.address().lowercase()}, {"asset", "usdc"}}).params;
+  EXPECT_EQ(read["wallet"], wallet.address().checksum());
+  EXPECT_EQ(read["balance"], "100.5");
+  EXPECT_EQ(h.response(c, "devnode_balance", {{"wallet", crypto::PrivateKey::generate().address().checksum()},
+                                              {"asset", "usdc"}}).params["balance"], "0");
+  EXPECT_EQ(h.error(c, "devnode_balance", {{"wallet", "0x12"}, {"asset", "usdc"}}), "devnode_balance: invalid wallet 0x12");
+  EXPECT_EQ(h.error(c, "devnode_balance", {{"wallet", wallet.address().checksum()}, {"asset", "doge"}}),
+            "devnode_balance: unsupported asset doge");
   const auto audit = h.response(c, "devnode_audit", Json::object()).params;
   EXPECT_EQ(audit["balanced"], true);
   EXPECT_EQ(audit["assets"][0]["minted"], "100.5");
