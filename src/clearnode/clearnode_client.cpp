@@ -242,6 +242,7 @@ ClientStats ClearNodeClient::stats() const {
   s.full_auths = stats_.full_auths.load();
   s.jwt_auths = stats_.jwt_auths.load();
   s.resolved_outcomes = stats_.resolved_outcomes.load();
+  s.link_ready = stats_.link_ready.load();
   return s;
 }
 
@@ -352,7 +353,7 @@ asio::awaitable<void> ClearNodeClient::run_links(std::shared_ptr<ClearNodeClient
   while (!stopping_) {
     std::string failure;
     try {
-      state_ = LinkState::handshaking;
+      set_link_state(LinkState::handshaking);
       auto link = co_await NodeLink::connect(endpoint_, tls_context_.get(), options_.max_frame_bytes,
                                              options_.handshake_timeout);
       if (stopping_) {
@@ -366,7 +367,7 @@ asio::awaitable<void> ClearNodeClient::run_links(std::shared_ptr<ClearNodeClient
       asio::co_spawn(strand_, write_loop(self, link, epoch), asio::detached);
       co_await handshake(epoch);
       if (epoch != link_epoch_) throw ClearNodeError(ErrorKind::disconnected, "link lost during the handshake");
-      state_ = LinkState::ready;
+      set_link_state(LinkState::ready);
       failures = 0;
       last_link_error_.clear();
       state_changed_->notify_all();
@@ -390,7 +391,7 @@ asio::awaitable<void> ClearNodeClient::run_links(std::shared_ptr<ClearNodeClient
     const auto until = Clock::now() + delay;
     while (!stopping_ && Clock::now() < until) co_await state_changed_->wait_until(until);
   }
-  state_ = LinkState::down;
+  set_link_state(LinkState::down);
   run_finished_ = true;
   state_changed_->notify_all();
 }
@@ -402,7 +403,7 @@ void ClearNodeClient::drop_link(const std::string& reason, ErrorKind kind) {
     if (reason != "link closed") last_link_error_ = reason;
   }
   ++link_epoch_;
-  state_ = LinkState::down;
+  set_link_state(LinkState::down);
   config_request_id_.reset();
   early_frames_.clear();
   auto pending = std::move(pending_);

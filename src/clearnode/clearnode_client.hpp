@@ -105,6 +105,7 @@ struct ClientStats {
   std::uint64_t full_auths = 0;
   std::uint64_t jwt_auths = 0;
   std::uint64_t resolved_outcomes = 0;  // writes whose fate was learned by reading state after a drop
+  bool link_ready = false;              // connected and authenticated now (readiness probes)
 };
 
 class ClearNodeClient;
@@ -286,7 +287,12 @@ class ClearNodeClient : public std::enable_shared_from_this<ClearNodeClient> {
   struct AtomicStats {
     std::atomic<std::uint64_t> frames_received{0}, malformed_frames{0}, bad_signature_frames{0}, unmatched_responses{0},
         notifications{0}, connects{0}, full_auths{0}, jwt_auths{0}, resolved_outcomes{0};
+    std::atomic<bool> link_ready{false};  // mirrors state_ == ready for other threads
   } stats_;
+  void set_link_state(LinkState state) {
+    state_ = state;
+    stats_.link_ready = state == LinkState::ready;
+  }
 
   friend class Subscription;
   void unsubscribe(std::uint64_t id);

@@ -155,8 +155,9 @@ void read_clearnode(const Reader& r, ServeConfig& config) {
 }
 
 void read_devnode(const Reader& r, ServeConfig& config) {
-  r.only({"listen", "assets"});
+  r.only({"listen", "assets", "persist"});
   config.devnode_listen = r.host_port("listen");
+  if (auto v = r.boolean("persist")) config.devnode_persist = *v;
   if (const auto* list = r.node("assets")) {
     if (!list->is_array()) r.fail(list, "assets", "must be an array of \"symbol:decimals\" strings");
     config.devnode_assets.clear();

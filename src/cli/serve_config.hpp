@@ -66,6 +66,7 @@ struct ServeConfig {
   // [devnode] (dev mode only)
   std::optional<HostPort> devnode_listen;
   std::vector<std::string> devnode_assets{"usdc:6"};
+  bool devnode_persist = true;  // false: the devnode's books in memory (benchmarks: its disk is not Umpire's)
   // [limits]
   std::size_t max_frame_bytes = 16 * 1024;
   unsigned messages_per_second = 50;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <thread>
 
 #include "clearnode/clearnode_client.hpp"
 #include "devnode/devnode.hpp"
@@ -105,6 +106,26 @@ asio::awaitable<void> wait_for_connections_to_end(Endpoint& endpoint, const ops:
 
 }  // namespace
 
+// An event loop on a thread of its own, for the two parts that must not wait behind the players' traffic:
+// - the ClearNode link (the money path: pings, creates, checkpoints and closes). On the players' loop it took one
+//   turn of that loop per frame written, and at 1,000 busy rooms a turn lasted tens of milliseconds: requests went
+//   out at a few dozen a second, timed out, and their retries and resolutions piled up (measured with bench/run);
+// - the embedded devnode, which stands in for a ClearNode, a process of its own.
+// On their own threads the kernel shares the CPU between them and the relay, as it would between processes.
+struct OwnLoop {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread{[this] { io.run(); }};
+
+  // Ends the loop; pending handlers are destroyed with io, after the objects they point into are gone.
+  void join() {
+    work.reset();
+    io.stop();
+    if (thread.joinable()) thread.join();
+  }
+  ~OwnLoop() { join(); }
+};
+
 struct Server::Parts {
   Parts(asio::io_context& context, ServeConfig serve_config, crypto::PrivateKey wallet_key, ops::Logger log)
       : io(context),
@@ -119,6 +140,8 @@ struct Server::Parts {
   ops::Logger logger;
   rooms::GameRegistry games;
   ops::Registry metrics;
+  std::unique_ptr<OwnLoop> devnode_loop;    // declared before devnode: outlives it
+  std::unique_ptr<OwnLoop> clearnode_loop;  // declared before clearnode: outlives it
   std::unique_ptr<devnode::Devnode> devnode;
   std::unique_ptr<journal::Journal> journal;
   std::shared_ptr<clearnode::ClearNodeClient> clearnode;
@@ -176,14 +199,15 @@ Server::Server(asio::io_context& io, ServeConfig config, crypto::PrivateKey wall
     devnode::DevnodeOptions options;
     options.listen = p.config.devnode_listen ? endpoint_of(*p.config.devnode_listen)
                                              : asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0};
-    options.db_path = p.config.state_dir / "devnode.db";
+    if (p.config.devnode_persist) options.db_path = p.config.state_dir / "devnode.db";
     options.assets = devnode::parse_asset_list([&] {
       std::string list;
       for (const auto& asset : p.config.devnode_assets) list += (list.empty() ? "" : ",") + asset;
       return list;
     }());
     options.max_in_flight = 4096;  // the referee pipelines every room's requests over one connection
-    p.devnode = std::make_unique<devnode::Devnode>(io, std::move(options));
+    p.devnode_loop = std::make_unique<OwnLoop>();
+    p.devnode = std::make_unique<devnode::Devnode>(p.devnode_loop->io, std::move(options));
   }
 
   if (p.config.journal_enabled) {
@@ -202,7 +226,11 @@ Server::Server(asio::io_context& io, ServeConfig config, crypto::PrivateKey wall
   }
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // The link's and the devnode's handlers run on their own threads: stop them before what they use is destroyed.
+  if (parts_ && parts_->clearnode_loop) parts_->clearnode_loop->join();
+  if (parts_ && parts_->devnode_loop) parts_->devnode_loop->join();
+}
 
 asio::awaitable<void> Server::start() {
   auto& p = *parts_;
@@ -236,7 +264,8 @@ asio::awaitable<void> Server::start() {
                                                                 : ops::LogLevel::error;
     logger.log(mapped, "clearnode", std::array{ops::LogField("detail", line)});
   };
-  p.clearnode = clearnode::ClearNodeClient::create(p.io.get_executor(), std::move(client));
+  p.clearnode_loop = std::make_unique<OwnLoop>();
+  p.clearnode = clearnode::ClearNodeClient::create(p.clearnode_loop->io.get_executor(), std::move(client));
   p.clearnode->start();
   co_await p.clearnode->wait_ready(std::chrono::seconds(30));
   p.logger.info("clearnode_ready", ops::LogField("url", url), ops::LogField("broker", p.clearnode->broker_address().value_or("")));
@@ -287,6 +316,14 @@ asio::awaitable<void> Server::start() {
                                                  [parts]() -> std::optional<std::string> {
                                                    if (!parts->ready) return "starting";
                                                    if (parts->draining) return "draining";
+                                                   if (parts->clearnode && !parts->clearnode->stats().link_ready) {
+                                                     return "the ClearNode link is down (not authenticated)";
+                                                   }
+                                                   if (parts->journal) {
+                                                     if (auto error = parts->journal->stats().last_commit_error) {
+                                                       return "the journal is not writable: " + *error;
+                                                     }
+                                                   }
                                                    return std::nullopt;
                                                  });
     p.admin->start();

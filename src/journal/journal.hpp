@@ -46,6 +46,8 @@ struct JournalStats {
   std::uint64_t records_committed = 0;
   std::uint64_t commits = 0;           // transactions; records_committed / commits is the batching factor
   std::chrono::nanoseconds commit_time_total{0};
+  std::uint64_t failed_commits = 0;
+  std::optional<std::string> last_commit_error;  // set while the latest commit failed (readiness: not writable)
 };
 
 class Journal {

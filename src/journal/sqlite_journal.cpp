@@ -228,6 +228,8 @@ class SqliteJournal final : public Journal {
       std::lock_guard lock(mutex_);
       stats_.commits += 1;
       if (!error) stats_.records_committed += batch.size();
+      if (error) stats_.failed_commits += 1;
+      stats_.last_commit_error = error;
       stats_.commit_time_total += Clock::now() - started;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -153,15 +154,22 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   void set_state(const RoomPtr& room, v1::RoomState state);
 
   // Checkpoints, off the relay path.
-  void checkpoint(const RoomPtr& room, bool announce);
+  // `routine`: a checkpoint by count or time, which waits for one already in flight (see Room). Game ends and the
+  // final state before a close are never coalesced.
+  void checkpoint(const RoomPtr& room, bool announce, bool routine = false);
   asio::awaitable<void> submit_checkpoint(RoomPtr room, clearnode::SubmitAppStateParams params, bool announce);
+  asio::awaitable<void> submit_checkpoint_once(RoomPtr room, clearnode::SubmitAppStateParams params, bool announce);
 
   // Timers.
   void arm_timer(const RoomPtr& room);
   void on_timer(const RoomPtr& room);
 
-  // Journal: `then` runs on the strand once the record is durable (at once without a journal).
-  void journal_then(const RoomPtr& room, std::string kind, std::string payload, std::function<void()> then);
+  // Appends a record and runs `then` on the strand once it is durable (at once without a journal). If the append
+  // fails, `on_failure` runs
+  // instead when given (records that must precede an action: the action is not taken); otherwise `then` still runs
+  // and the failure is logged and counted (records whose loss costs only replay).
+  void journal_then(const RoomPtr& room, std::string kind, std::string payload, std::function<void()> then,
+                    std::function<void(const std::string&)> on_failure = nullptr);
 
   // Messages.
   v1::ServerMessage game_state_message(const Room& room, std::optional<unsigned> viewer, std::uint64_t request_id);
@@ -205,6 +213,19 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   std::string room_prefix_;
   std::function<std::uint64_t()> random64_;
   RefereeCounts totals_;
+
+  // Journal completions, filled on the journal's writer thread and run on the strand. One post per batch, not per
+  // record: a post from another thread can wake the event loop (a system call and a context switch each), and a
+  // group commit completes hundreds of moves at once.
+  struct JournalDone {
+    std::function<void()> then;
+    std::function<void(const std::string&)> on_failure;
+    std::optional<std::string> error;
+  };
+  std::mutex journal_inbox_mutex_;
+  std::vector<JournalDone> journal_inbox_;
+  bool journal_drain_posted_ = false;
+  void drain_journal_inbox();
 
   // Read by on_login from connection strands.
   mutable std::mutex seated_mutex_;

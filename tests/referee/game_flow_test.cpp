@@ -1,7 +1,10 @@
 // tests/referee/game_flow_test.cpp — issue 5's "what it must show", end to end: a whole `umpire serve` in-process
 // on the embedded devnode, players on the C++ client library, balances read back from the devnode through the
 // production connector. Every game ends with the exact payout and rake at the devnode and its audit balanced.
+#include <sqlite3.h>
+
 #include "server_harness.hpp"
+#include "support/metrics_page.hpp"
 
 namespace umpire::testing {
 namespace {
@@ -432,6 +435,45 @@ TEST_F(GameFlow, InsufficientFundsAbortsWithNothingLocked) {
     co_await expect_aborted(*b, v1::INSUFFICIENT_FUNDS);
     co_await expect_balances(*a, *b, "10", "0.5", "0");
   }());
+}
+
+// The journal cannot record the create intent (another process holds its write lock past the 5 s busy timeout):
+// the session is never created, so no stake is locked where no journal could close it, the room says why, and
+// /readyz says the journal is not writable until a commit succeeds again.
+class GameFlowWithAdmin : public GameFlow {
+ protected:
+  void configure(cli::ServeConfig& config) override {
+    GameFlow::configure(config);
+    config.admin_listen = cli::HostPort{"127.0.0.1", 0};
+  }
+  std::string readyz() { return http_get(server->admin_endpoint()->port(), "/readyz"); }
+};
+
+TEST_F(GameFlowWithAdmin, AJournalThatCannotRecordTheCreateAbortsWithNothingLocked) {
+  EXPECT_NE(readyz().find(" 200 "), std::string::npos) << readyz();
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open((state_dir / "journal.db").c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  run([this, holder]() -> asio::awaitable<void> {
+    auto a = co_await new_player();
+    auto b = co_await new_player();
+    const auto proposal = co_await seat_both(*a, *b, "ttt");
+    co_await a->send(sign_message(proposal, *a->wallet, proposal.request_json()));
+    co_await b->send(sign_message(proposal, *b->wallet, proposal.request_json()));
+    co_await expect_aborted(*a, v1::JOURNAL_UNAVAILABLE);
+    co_await expect_aborted(*b, v1::JOURNAL_UNAVAILABLE);
+    const auto page = readyz();
+    EXPECT_NE(page.find(" 503 "), std::string::npos) << page;
+    EXPECT_NE(page.find("the journal is not writable"), std::string::npos) << page;
+    sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+    co_await expect_balances(*a, *b, "10", "10", "0");
+    // The next game's records commit: ready again.
+    const auto next = co_await seat_both(*a, *b, "ttt");
+    EXPECT_FALSE(next.request_json().empty());
+  }());
+  sqlite3_close(holder);
+  for (int i = 0; i < 50 && readyz().find(" 200 ") == std::string::npos; ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_NE(readyz().find(" 200 "), std::string::npos) << readyz();
 }
 
 // ---- bad moves: an error to the sender only; the game goes on -------------------------------------------------
