@@ -242,7 +242,7 @@ class LoadRun {
 
     // Money after.
     if (ledger) {
-      co_await check_money(*ledger, wallets, balances, umpire, room.asset(), decimals, found.server_address, summary);
+      co_await check_money(*ledger, wallets, balances, umpire, room.asset(), found.server_address, summary);
       co_await ledger->stop();
     }
     co_return summary;
@@ -343,7 +343,7 @@ class LoadRun {
   // those must equal what devnode_balance said.
   asio::awaitable<void> check_money(DevnodeLedger& ledger, const std::vector<std::shared_ptr<crypto::KeySigner>>& wallets,
                                     std::vector<BalanceChange>& balances, BalanceChange& umpire, const std::string& asset,
-                                    unsigned decimals, const std::string& server_address, RunSummary& summary) {
+                                    const std::string& server_address, RunSummary& summary) {
     asio::steady_timer pause(co_await asio::this_coro::executor);
     std::string failure;
     try {

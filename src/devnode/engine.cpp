@@ -738,15 +738,21 @@ OrderedJson Engine::close_app_session(Call& call) {
 
 // ---- devnode-only -------------------------------------------------------------------------------------------
 
-std::string Engine::credit_from_mint(const std::string& wallet_text, const std::string& asset,
-                                     const wire::Decimal& amount, std::int64_t now_ms) {
+// The wallet (EIP-55) of a devnode-only method's params, after checking it and the asset; errors name `method`.
+std::string Engine::devnode_wallet(std::string_view method, const std::string& wallet_text,
+                                   const std::string& asset) const {
   const auto address = crypto::Address::try_parse(wallet_text);
-  if (!address) throw RpcError("devnode_fund: invalid wallet " + wallet_text);
+  if (!address) throw RpcError(std::string(method) + ": invalid wallet " + wallet_text);
   const bool known = std::any_of(options_.assets.begin(), options_.assets.end(),
                                  [&](const auto& item) { return item.symbol == asset; });
-  if (!known) throw RpcError("devnode_fund: unsupported asset " + asset);
+  if (!known) throw RpcError(std::string(method) + ": unsupported asset " + asset);
+  return address->checksum();
+}
+
+std::string Engine::credit_from_mint(const std::string& wallet_text, const std::string& asset,
+                                     const wire::Decimal& amount, std::int64_t now_ms) {
+  const std::string wallet = devnode_wallet("devnode_fund", wallet_text, asset);
   if (!amount.is_positive()) throw RpcError("devnode_fund: amount must be positive");
-  const std::string wallet = address->checksum();
   LedgerTransaction transaction(ledger_);
   transaction.move(Ledger::mint(asset), Ledger::unified(wallet, asset), amount);
   transaction.commit(now_ms);
@@ -781,16 +787,11 @@ OrderedJson Engine::devnode_fund(Call& call) {
 OrderedJson Engine::devnode_balance(Call& call) {
   const Json& params = params_object(call.request.params);
   const std::string asset = string_field(params, "asset");
-  const std::string wallet_text = string_field(params, "wallet");
-  const auto address = crypto::Address::try_parse(wallet_text);
-  if (!address) throw RpcError("devnode_balance: invalid wallet " + wallet_text);
-  const bool known = std::any_of(options_.assets.begin(), options_.assets.end(),
-                                 [&](const auto& item) { return item.symbol == asset; });
-  if (!known) throw RpcError("devnode_balance: unsupported asset " + asset);
+  const std::string wallet = devnode_wallet("devnode_balance", string_field(params, "wallet"), asset);
   OrderedJson reply;
-  reply["wallet"] = address->checksum();
+  reply["wallet"] = wallet;
   reply["asset"] = asset;
-  reply["balance"] = ledger_.balance(Ledger::unified(address->checksum(), asset)).to_string();
+  reply["balance"] = ledger_.balance(Ledger::unified(wallet, asset)).to_string();
   return reply;
 }
 

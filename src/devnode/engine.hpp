@@ -134,6 +134,7 @@ class Engine {
   OrderedJson devnode_fund(Call&);
   OrderedJson devnode_audit(Call&);
   OrderedJson devnode_balance(Call&);
+  std::string devnode_wallet(std::string_view method, const std::string& wallet_text, const std::string& asset) const;
 
   void check_private_gates(Call& call);
   std::set<std::string> recover_signers(const wire::RequestFrame& request, const char* failure_text) const;
