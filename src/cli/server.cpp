@@ -5,7 +5,6 @@
 
 #include <boost/asio/ssl.hpp>
 #include <filesystem>
-#include <future>
 #include <map>
 #include <thread>
 
@@ -112,15 +111,18 @@ asio::awaitable<void> wait_for_connections_to_end(Endpoint& endpoint, const ops:
 //   out at a few dozen a second, timed out, and their retries and resolutions piled up (measured with bench/run);
 // - the embedded devnode, which stands in for a ClearNode, a process of its own.
 // On their own threads the kernel shares the CPU between them and the relay, as it would between processes.
+// The io_context is shared: an object made on it (its strands) may outlive the Server (the referee keeps the
+// ClearNode client, and a player connection still open keeps the referee), and a strand's destructor reaches into
+// the io_context it came from. The thread is the Server's alone and is joined with it.
 struct OwnLoop {
-  asio::io_context io{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  std::thread thread{[this] { io.run(); }};
+  std::shared_ptr<asio::io_context> io = std::make_shared<asio::io_context>(1);
+  asio::executor_work_guard<asio::io_context::executor_type> work{io->get_executor()};
+  std::thread thread{[context = io] { context->run(); }};
 
   // Ends the loop; pending handlers are destroyed with io, after the objects they point into are gone.
   void join() {
     work.reset();
-    io.stop();
+    io->stop();
     if (thread.joinable()) thread.join();
   }
   ~OwnLoop() { join(); }
@@ -205,9 +207,8 @@ Server::Server(asio::io_context& io, ServeConfig config, crypto::PrivateKey wall
       for (const auto& asset : p.config.devnode_assets) list += (list.empty() ? "" : ",") + asset;
       return list;
     }());
-    options.max_in_flight = 4096;  // the referee pipelines every room's requests over one connection
     p.devnode_loop = std::make_unique<OwnLoop>();
-    p.devnode = std::make_unique<devnode::Devnode>(p.devnode_loop->io, std::move(options));
+    p.devnode = std::make_unique<devnode::Devnode>(*p.devnode_loop->io, std::move(options));
   }
 
   if (p.config.journal_enabled) {
@@ -265,7 +266,18 @@ asio::awaitable<void> Server::start() {
     logger.log(mapped, "clearnode", std::array{ops::LogField("detail", line)});
   };
   p.clearnode_loop = std::make_unique<OwnLoop>();
-  p.clearnode = clearnode::ClearNodeClient::create(p.clearnode_loop->io.get_executor(), std::move(client));
+  {
+    // Whoever lets go of the client last (it may be the referee, after this Server is gone) lets go of its loop's
+    // io_context only after the client is destroyed.
+    auto loop_io = p.clearnode_loop->io;
+    auto created = clearnode::ClearNodeClient::create(loop_io->get_executor(), std::move(client));
+    auto* raw = created.get();
+    p.clearnode = std::shared_ptr<clearnode::ClearNodeClient>(
+        raw, [created = std::move(created), loop_io = std::move(loop_io)](clearnode::ClearNodeClient*) mutable {
+          created.reset();
+          loop_io.reset();
+        });
+  }
   p.clearnode->start();
   co_await p.clearnode->wait_ready(std::chrono::seconds(30));
   p.logger.info("clearnode_ready", ops::LogField("url", url), ops::LogField("broker", p.clearnode->broker_address().value_or("")));
@@ -398,17 +410,20 @@ asio::awaitable<void> Server::dev_fund(std::string wallet, std::string asset, st
   if (!parts_->devnode) throw std::logic_error("dev_fund needs dev mode (the embedded devnode)");
   const auto decimal = wire::Decimal::parse(amount);
   if (!decimal) throw std::invalid_argument("not a decimal amount: " + amount);
-  auto executor = co_await asio::this_coro::executor;
-  auto done = std::make_shared<std::promise<std::string>>();
-  auto result = done->get_future();
-  asio::steady_timer signal(executor, std::chrono::steady_clock::time_point::max());
-  parts_->devnode->fund({std::move(wallet), std::move(asset), *decimal}, [done, &signal](std::string error) {
-    done->set_value(std::move(error));
-    asio::post(signal.get_executor(), [&signal] { signal.expires_at(std::chrono::steady_clock::time_point::min()); });
-  });
-  boost::system::error_code ignored;
-  co_await signal.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  const auto error = result.get();
+  // The devnode answers on its own thread. The completion handler is posted back to the caller's executor and owns
+  // everything it touches, so nothing in this frame is reached from the devnode thread (a stack timer used to be, and
+  // the frame could be gone before the other thread finished with it).
+  devnode::Devnode& node = *parts_->devnode;
+  devnode::FundingGrant grant{std::move(wallet), std::move(asset), *decimal};
+  auto initiate = [&node, &grant](auto handler) {
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    node.fund(std::move(grant), [shared](std::string error) {
+      auto executor = asio::get_associated_executor(*shared);
+      asio::post(executor, [shared, error = std::move(error)]() mutable { (*shared)(std::move(error)); });
+    });
+  };
+  const std::string error =
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::string)>(initiate, asio::use_awaitable);
   if (!error.empty()) throw std::runtime_error("devnode_fund: " + error);
 }
 

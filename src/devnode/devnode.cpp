@@ -73,7 +73,7 @@ struct Devnode::Core {
   ConnectionId next_connection = 1;                                       // on `strand`
   std::shared_ptr<gateway::Listener> listener;
   bool tls = false;
-  std::size_t max_in_flight = 64;
+  std::size_t max_in_flight = 4096;  // DevnodeOptions sets it
   std::size_t max_frame_bytes = 1 << 20;
 };
 

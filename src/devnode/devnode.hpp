@@ -35,7 +35,9 @@ struct DevnodeOptions {
   std::optional<std::filesystem::path> tls_key;
   // The node reads frames of any size; the devnode discards larger ones and answers an error (socket kept open).
   std::size_t max_frame_bytes = 1 << 20;
-  std::size_t max_in_flight = 64;         // unanswered requests per socket before it is closed
+  // Unanswered requests per socket before it is closed. The real ClearNode has no such limit; this one only stops
+  // a runaway client, so it sits well above what Umpire's connector pipelines (`max_requests_in_flight`, 1,024).
+  std::size_t max_in_flight = 4096;
   std::int64_t message_expiry_ms = 60'000;
 };
 

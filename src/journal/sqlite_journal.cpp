@@ -107,6 +107,15 @@ class SqliteJournal final : public Journal {
     wake_writer_.notify_one();
   }
 
+  void append_all(std::vector<Entry> entries) override {
+    if (entries.empty()) return;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& entry : entries) queue_.push_back({std::move(entry.record), std::move(entry.done), nullptr});
+    }
+    wake_writer_.notify_one();
+  }
+
   void flush() override {
     run_on_writer([] {});
   }

@@ -1121,14 +1121,25 @@ void RoomManager::on_timer(const RoomPtr& room) {
     return abort_room(room, v1::PROPOSAL_EXPIRED, "seat(s) " + late + " did not sign before the deadline");
   }
   if (room->state == v1::ROOM_STATE_PLAYING && !room->outcome_pending && !room->game_over_pending) {
+    // Every seat whose window has passed by now. One: it forfeits. More than one (both players gone after a restart,
+    // whose recovery gives every seat the same window, or a wake-up that came late): nobody stayed to win, so the
+    // game is a draw rather than a loss for whichever seat happens to be numbered first.
+    std::vector<unsigned> gone;
     for (std::size_t i = 0; i < room->seats.size(); ++i) {
       const auto& seat = room->seats[i];
-      if (!seat.away_deadline_ms || now < seat.away_deadline_ms) continue;
+      if (seat.away_deadline_ms && now >= seat.away_deadline_ms) gone.push_back(static_cast<unsigned>(i));
+    }
+    if (!gone.empty()) {
       auto& tomb = tombstones_[room->id];
-      tomb.forfeited_away.insert(seat.address_text);
       tomb.expires_ms = now + options_.tombstone_ms;
-      log(LogLevel::info, "event=reconnect_window_passed room=" + room->id + " seat=" + std::to_string(i));
-      return finish_game(room, other_seat(*room, static_cast<unsigned>(i)), static_cast<unsigned>(i), false);
+      std::string seats_text;
+      for (const auto i : gone) {
+        tomb.forfeited_away.insert(room->seats[i].address_text);
+        seats_text += (seats_text.empty() ? "" : ",") + std::to_string(i);
+      }
+      log(LogLevel::info, "event=reconnect_window_passed room=" + room->id + " seats=" + seats_text);
+      if (gone.size() == 1) return finish_game(room, other_seat(*room, gone.front()), gone.front(), false);
+      return finish_game(room, std::nullopt, std::nullopt, false);
     }
     if (room->turn_deadline_ms) {
       if (const auto timeout = rooms::timeout_at(*room->game, room->type->seats, room->turn_deadline_ms, now)) {
@@ -1157,7 +1168,7 @@ void RoomManager::journal_then(const RoomPtr& room, std::string kind, std::strin
   record.kind = std::move(kind);
   record.payload = std::move(payload);
   record.at_unix_ms = static_cast<std::int64_t>(now_ms());
-  journal_->append(std::move(record), [self = shared_from_this(), then = std::move(then),
+  journal::Journal::Completion done = [self = shared_from_this(), then = std::move(then),
                                        on_failure = std::move(on_failure),
                                        started](std::optional<std::string> error, std::uint64_t) mutable {
     self->metrics_->journal_commit.observe_nanoseconds(
@@ -1169,7 +1180,16 @@ void RoomManager::journal_then(const RoomPtr& room, std::string kind, std::strin
       post_drain = !std::exchange(self->journal_drain_posted_, true);
     }
     if (post_drain) asio::post(self->strand_, [self] { self->drain_journal_inbox(); });
-  });
+  };
+  journal_outbox_.push_back({std::move(record), std::move(done)});
+  if (!std::exchange(journal_outbox_flush_posted_, true)) {
+    asio::post(strand_, [self = shared_from_this()] { self->flush_journal_outbox(); });
+  }
+}
+
+void RoomManager::flush_journal_outbox() {
+  journal_outbox_flush_posted_ = false;
+  if (journal_ && !journal_outbox_.empty()) journal_->append_all(std::exchange(journal_outbox_, {}));
 }
 
 // On the strand: the completions that arrived since the last drain, in commit order, at most kJournalDrainChunk per
@@ -1659,6 +1679,7 @@ asio::awaitable<void> RoomManager::checkpoint_all() {
       params.version = room->version_uncertain ? 0 : ++room->version;
       co_await self->submit_checkpoint(room, std::move(params), false);
     }
+    self->flush_journal_outbox();  // the flush below must find every record made on the strand already queued
     co_return;
   };
   co_await asio::co_spawn(strand_, std::move(body), asio::use_awaitable);
@@ -1670,6 +1691,7 @@ asio::awaitable<void> RoomManager::shutdown() {
   // named, not a temporary in the co_await: see recover()
   auto body = [self]() -> asio::awaitable<void> {
     self->shut_down_ = true;
+    self->flush_journal_outbox();  // the server flushes the journal next; records made before this go with it
     for (auto& [id, room] : self->rooms_) {
       room->timer.cancel();
       for (auto& seat : room->seats) seat.link.reset();

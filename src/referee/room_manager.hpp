@@ -227,6 +227,14 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   bool journal_drain_posted_ = false;
   void drain_journal_inbox();
 
+  // Records made on the strand, handed to the journal together by one flush posted behind the handlers already
+  // queued: moves from many connections read in one pass of the event loop become one hand-off and one wake-up of
+  // the writer, which shares the server's CPU (waking it per move preempted the loop and kept batches small).
+  // Strand only. Flushed before anything that must see earlier records queued (journal flush, shutdown).
+  std::vector<journal::Journal::Entry> journal_outbox_;
+  bool journal_outbox_flush_posted_ = false;
+  void flush_journal_outbox();
+
   // Read by on_login from connection strands.
   mutable std::mutex seated_mutex_;
   std::unordered_map<std::string, std::set<std::string>> seated_;  // address → room ids

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "journal/journal.hpp"
@@ -104,6 +105,32 @@ TEST_F(JournalTest, CompletionsCarryIncreasingSequences) {
   EXPECT_TRUE(std::is_sorted(sequences.begin(), sequences.end()));
   EXPECT_EQ(sequences.front(), 1u);
   EXPECT_EQ(sequences.back(), 100u);
+}
+
+TEST_F(JournalTest, AppendAllQueuesInOrderAndCompletesEachRecord) {
+  auto journal = Journal::open(options());
+  append_and_wait(*journal, {0, "before", "proposal", "", 0});
+  std::vector<Journal::Entry> entries;
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::uint64_t>> completed;
+  for (int i = 0; i < 5; ++i) {
+    entries.push_back({{0, "r", "move", std::to_string(i), 0}, [&, i](std::optional<std::string> error, std::uint64_t seq) {
+                         EXPECT_FALSE(error);
+                         std::lock_guard lock(mutex);
+                         completed.emplace_back(std::to_string(i), seq);
+                       }});
+  }
+  journal->append_all(std::move(entries));
+  journal->append_all({});  // nothing to queue is fine
+  journal->flush();
+  ASSERT_EQ(completed.size(), 5u);
+  for (std::size_t i = 0; i < completed.size(); ++i) {
+    EXPECT_EQ(completed[i].first, std::to_string(i));
+    EXPECT_EQ(completed[i].second, i + 2) << "after the record appended before";
+  }
+  const auto room = journal->read_room("r");
+  ASSERT_EQ(room.size(), 5u);
+  for (std::size_t i = 0; i < room.size(); ++i) EXPECT_EQ(room[i].payload, std::to_string(i));
 }
 
 TEST_F(JournalTest, FinishedRoomsLeaveRecoveryButKeepTheirRecords) {

@@ -74,6 +74,10 @@ class GameFlow : public ServerHarness {
       config.rooms.push_back(type);
     }
     config.rooms.push_back(series);
+    auto open_ended = series;  // games_per_session = 0: game after game until a seat leaves between games
+    open_ended.id = "series-open";
+    open_ended.games_per_session = 0;
+    config.rooms.push_back(open_ended);
     config.checkpoint_every_moves = 4;
     config.messages_per_second = 100'000;  // the series test moves as fast as the loopback allows
     config.message_burst = 100'000;
@@ -333,6 +337,38 @@ TEST_F(GameFlow, RestartMidGameResumesFromTheJournalAndPaysByTheRules) {
   }());
 }
 
+TEST_F(GameFlow, RestartThatNeitherPlayerComesBackFromIsADraw) {
+  // The recovered room gives both seats the same reconnection window (1 s here). Neither comes back: nobody stayed
+  // to win, so the stakes go back less the rake, instead of seat 1 winning because seat 0 is numbered first.
+  std::unique_ptr<Player> a, b;
+  std::string room;
+  run([&]() -> asio::awaitable<void> {
+    a = co_await new_player();
+    b = co_await new_player();
+    room = co_await open_game(*a, *b, "ttt-away");
+    co_await play(both(*a, *b), room, kCentreThenCorner);
+  }());
+  restart();
+  run([&]() -> asio::awaitable<void> {
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    for (int i = 0; i < 100; ++i) {  // the window, then the close: about 1 s
+      const auto still_locked = co_await balance(a->wallet);
+      if (still_locked != dec("9")) break;
+      pause.expires_after(100ms);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    co_await expect_balances(*a, *b, "9.99", "9.99", "0.02");
+    for (Player* p : both(*a, *b)) {
+      co_await p->connect(server->player_url());
+      v1::ClientMessage resume;
+      resume.mutable_resume()->set_room_id(room);
+      co_await p->send(resume);
+      const auto refused = co_await p->expect(v1::ServerMessage::kError);
+      EXPECT_EQ(refused.error().code(), v1::RECONNECT_WINDOW_PASSED);
+    }
+  }());
+}
+
 TEST_F(GameFlow, RestartDuringTheProposalEndsItWithNothingLocked) {
   std::unique_ptr<Player> a, b;
   std::string room;
@@ -476,6 +512,53 @@ TEST_F(GameFlowWithAdmin, AJournalThatCannotRecordTheCreateAbortsWithNothingLock
   EXPECT_NE(readyz().find(" 200 "), std::string::npos) << readyz();
 }
 
+// A journaled room that cannot be rebuilt (here a move record that does not apply to its board: a damaged file)
+// does not stop the start-up or the other rooms. It is counted and logged, left unfinished in the journal (tried
+// again at the next start), and its open session is the operator's (`umpire sessions close ID --refund`).
+TEST_F(GameFlowWithAdmin, AnUnrecoverableRoomIsReportedAndTheOthersResume) {
+  std::unique_ptr<Player> a, b, c, d;
+  std::string damaged, healthy;
+  std::uint64_t healthy_seq = 0;
+  run([&]() -> asio::awaitable<void> {
+    a = co_await new_player();
+    b = co_await new_player();
+    damaged = co_await open_game(*a, *b, "ttt");
+    co_await play(both(*a, *b), damaged, kCentreThenCorner);
+    c = co_await new_player();
+    d = co_await new_player();
+    healthy = co_await open_game(*c, *d, "ttt");
+    healthy_seq = co_await play(both(*c, *d), healthy, kCentreThenCorner);
+  }());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((state_dir / "journal.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  const std::string insert = "INSERT INTO records(room_id, kind, payload, at_unix_ms) VALUES ('" + damaged +
+                             "', 'move', '{\"seq\":3,\"seat\":0,\"move\":\"4\",\"game\":1}', 0)";
+  ASSERT_EQ(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  restart();
+  const auto page = metrics_page(server->admin_endpoint()->port());
+  EXPECT_EQ(sample(page, "umpire_recovery_failures_total"), 1);
+  run([&]() -> asio::awaitable<void> {
+    const auto login = co_await a->connect(server->player_url());
+    EXPECT_EQ(login.seated_room_ids_size(), 0) << "the damaged room is not offered for resuming";
+    EXPECT_EQ(co_await balance(a->wallet), dec("9")) << "its stake stays locked for the operator, not paid wrongly";
+    for (Player* p : both(*c, *d)) {
+      const auto back = co_await p->connect(server->player_url());
+      EXPECT_EQ(back.seated_room_ids_size(), 1);
+      v1::ClientMessage resume;
+      resume.mutable_resume()->set_room_id(healthy);
+      const auto state = co_await p->link->call(resume);
+      EXPECT_EQ(state.game_state().seq(), healthy_seq);
+    }
+    co_await play(both(*c, *d), healthy, kAfterResume, healthy_seq);
+    co_await finish(both(*c, *d), v1::OUTCOME_WIN);
+  }());
+  // Still unfinished in the journal: the next start tries it again, and counts it again.
+  restart();
+  EXPECT_EQ(sample(metrics_page(server->admin_endpoint()->port()), "umpire_recovery_failures_total"), 1);
+}
+
 // ---- bad moves: an error to the sender only; the game goes on -------------------------------------------------
 
 TEST_F(GameFlow, BadMovesGetAnErrorToTheSenderOnlyAndTheGameGoesOn) {
@@ -565,6 +648,45 @@ TEST_F(GameFlow, SeriesTablePlaysAHundredGamesInOneSession) {
         EXPECT_TRUE(co_await audit_balanced());
       }(),
       std::chrono::seconds(240));
+}
+
+TEST_F(GameFlow, OpenEndedSeriesGoesOnUntilASeatLeavesBetweenGames) {
+  run([this]() -> asio::awaitable<void> {
+    auto a = co_await new_player("20");
+    auto b = co_await new_player("20");
+    const auto room = co_await open_game(*a, *b, "series-open");
+    std::uint64_t seq = 0;
+    const std::array<Moves, 2> games = {kTicTacToeWin, kTicTacToeDraw};
+    for (unsigned game = 1; game <= games.size(); ++game) {
+      if (game > 1) {
+        for (auto* p : both(*a, *b)) co_await p->expect(v1::ServerMessage::kGameState);
+      }
+      seq = co_await play(both(*a, *b), room, games[game - 1], seq);
+      for (auto* p : both(*a, *b)) {
+        const auto over = co_await p->expect(v1::ServerMessage::kGameOver);
+        EXPECT_TRUE(over.game_over().series_continues()) << "no game limit: the series goes on";
+        const auto progress = co_await p->expect(v1::ServerMessage::kSeriesProgress);
+        EXPECT_EQ(progress.series_progress().games_played(), game);
+        EXPECT_EQ(progress.series_progress().games_total(), 0u);
+      }
+    }
+    for (auto* p : both(*a, *b)) co_await p->expect(v1::ServerMessage::kGameState);  // game 3 is set up
+    // Leaving before game 3's first move ends the series: no forfeit, the balances as they stand are paid.
+    v1::ClientMessage leave;
+    leave.mutable_leave_room()->set_room_id(room);
+    co_await a->link->call(leave);
+    // Game 1: seat 0 wins 0.49 (0.5 wagered a seat, 1% of the 1.0 pot raked); game 2, a draw: 0.005 each.
+    const auto closed = (co_await b->expect(v1::ServerMessage::kSessionClosed)).session_closed();
+    EXPECT_EQ(closed.allocations_size(), 3);
+    if (closed.allocations_size() == 3) {
+      EXPECT_EQ(closed.allocations(0).amount(), "10.485");
+      EXPECT_EQ(closed.allocations(1).amount(), "9.495");
+      EXPECT_EQ(closed.allocations(2).amount(), "0.02");
+    }
+    EXPECT_EQ(co_await balance(a->wallet), dec("20.485"));
+    EXPECT_EQ(co_await balance(b->wallet), dec("19.495"));
+    EXPECT_EQ(co_await balance(umpire_wallet), dec("0.02"));
+  }());
 }
 
 }  // namespace

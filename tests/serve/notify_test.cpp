@@ -3,55 +3,14 @@
 // start() does those first), WATCHDOG=1 well inside WATCHDOG_USEC, STOPPING=1 on SIGTERM, then exit status 0.
 // The test plays systemd: it owns the datagram socket named by NOTIFY_SOCKET.
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
+#include "support/notify_socket.hpp"
 #include "support/umpire_process.hpp"
 
 namespace umpire::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-struct Datagram {
-  Clock::time_point at;
-  std::string text;
-};
-
-class NotifySocket {
- public:
-  explicit NotifySocket(const fs::path& path) : path_(path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
-    if (::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-      ADD_FAILURE() << "cannot bind " << path;
-    }
-  }
-  ~NotifySocket() {
-    ::close(fd_);
-    fs::remove(path_);
-  }
-  // The next datagram, or nullopt after `timeout`.
-  std::optional<Datagram> receive(std::chrono::milliseconds timeout) {
-    pollfd poll_fd{fd_, POLLIN, 0};
-    if (::poll(&poll_fd, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
-    char buffer[4096];
-    const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) return std::nullopt;
-    return Datagram{Clock::now(), std::string(buffer, static_cast<std::size_t>(n))};
-  }
-
- private:
-  fs::path path_;
-  int fd_ = -1;
-};
-
-bool has(const std::string& text, const std::string& line) {
-  return ("\n" + text + "\n").find("\n" + line + "\n") != std::string::npos;
-}
 
 TEST(ServeNotify, ReadyOnceListeningWatchdogInsideTheIntervalStoppingOnSigterm) {
   if (!fs::exists(umpire_binary())) GTEST_SKIP() << "no umpire binary";
