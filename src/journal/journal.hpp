@@ -79,6 +79,15 @@ class Journal {
   virtual std::vector<Record> read_all() const = 0;
   virtual std::vector<Record> read_room(const std::string& room_id) const = 0;
 
+  // Recovery's read: every room not marked finished with its records, in one pass over the journal, rooms in the
+  // order of their first record. (read_room scans the journal once per call: there is no index by room, because
+  // one would cost a scattered page write per record on every commit; see sqlite_journal.cpp.)
+  struct RoomRecords {
+    std::string room_id;
+    std::vector<Record> records;
+  };
+  virtual std::vector<RoomRecords> unfinished_room_records() const = 0;
+
   // Marks a room finished: its records stay for audit but recovery skips it. Durable when it returns.
   virtual void mark_room_finished(const std::string& room_id) = 0;
   virtual std::vector<std::string> unfinished_rooms() const = 0;

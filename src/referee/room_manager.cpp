@@ -49,6 +49,9 @@ struct RoomManager::Room {
   bool version_uncertain = false;
   bool resyncing = false;
   Units umpire_balance = 0;
+  // While a game's end is being made durable (game_over_pending): the balances before its result, which a
+  // GameState shows until the GameOver goes out, so that nobody sees a game still running with its payout applied.
+  std::optional<std::pair<std::vector<Units>, Units>> balances_before_result;
 
   // The game.
   std::unique_ptr<rooms::GameState> game;
@@ -832,6 +835,9 @@ bool RoomManager::series_continues(const Room& room, bool series_may_continue, b
 void RoomManager::finish_game(const RoomPtr& room, std::optional<unsigned> winner,
                               std::optional<unsigned> forfeiting, bool series_may_continue) {
   if (room->state != v1::ROOM_STATE_PLAYING || room->game_over_pending) return;
+  std::vector<Units> seat_balances;
+  for (const auto& seat : room->seats) seat_balances.push_back(seat.balance);
+  room->balances_before_result.emplace(std::move(seat_balances), room->umpire_balance);
   const auto settlement = apply_game_result(*room, winner);
   const bool continues = series_continues(*room, series_may_continue, settlement.balances_cover_wager);
   const char* outcome_name = forfeiting ? "forfeit" : winner ? "win" : "draw";
@@ -847,6 +853,7 @@ void RoomManager::finish_game(const RoomPtr& room, std::optional<unsigned> winne
                                                   rake = settlement.rake] {
     if (room->forgotten) return;
     room->game_over_pending = false;
+    room->balances_before_result.reset();
     announce_game_over(*room, winner, forfeiting, continues, rake);
     metrics_->games_finished[outcome_name]->increment();
     log(LogLevel::info, "event=game_over room=" + room->id + " game=" + std::to_string(room->game_number) +
@@ -1243,7 +1250,7 @@ v1::ServerMessage RoomManager::game_state_message(const Room& room, std::optiona
   state->set_turn_deadline_ms(room.turn_deadline_ms);
   fill_players(room, state->mutable_players());
   state->set_game_number(room.game_number);
-  fill_allocations(room, state->mutable_balances());
+  fill_allocations(room, state->mutable_balances(), room.game_over_pending);
   state->set_app_session_id(room.app_session_id);
   if (viewer) state->set_your_seat(*viewer);
   return message;
@@ -1258,8 +1265,9 @@ void RoomManager::fill_players(const Room& room, google::protobuf::RepeatedPtrFi
   }
 }
 
-void RoomManager::fill_allocations(const Room& room, google::protobuf::RepeatedPtrField<v1::Allocation>* out) const {
-  for (const auto& allocation : allocations(room)) {
+void RoomManager::fill_allocations(const Room& room, google::protobuf::RepeatedPtrField<v1::Allocation>* out,
+                                   bool before_pending_result) const {
+  for (const auto& allocation : allocations(room, before_pending_result)) {
     auto* item = out->Add();
     item->set_participant(allocation.participant);
     item->set_asset(allocation.asset);
@@ -1341,15 +1349,18 @@ std::string RoomManager::session_data(const Room& room) const {
   return data.dump();
 }
 
-std::vector<clearnode::AppAllocation> RoomManager::allocations(const Room& room) const {
+std::vector<clearnode::AppAllocation> RoomManager::allocations(const Room& room, bool before_pending_result) const {
   // Every participant, always: the node checks only totals, so an omitted holder would corrupt its books.
+  const bool before = before_pending_result && room.balances_before_result;
   std::vector<clearnode::AppAllocation> out;
   const auto& type = *room.type;
-  for (const auto& seat : room.seats) {
-    out.push_back({seat.address_text, type.asset, wire::Decimal::from_units(seat.balance, type.decimals)});
+  for (std::size_t i = 0; i < room.seats.size(); ++i) {
+    const Units balance = before ? room.balances_before_result->first.at(i) : room.seats[i].balance;
+    out.push_back({room.seats[i].address_text, type.asset, wire::Decimal::from_units(balance, type.decimals)});
   }
   out.push_back({options_.umpire_address.checksum(), type.asset,
-                 wire::Decimal::from_units(room.umpire_balance, type.decimals)});
+                 wire::Decimal::from_units(before ? room.balances_before_result->second : room.umpire_balance,
+                                           type.decimals)});
   return out;
 }
 
@@ -1451,8 +1462,10 @@ asio::awaitable<RecoveryReport> RoomManager::recover() {
     RecoveryReport report;
     std::set<std::string> known;  // app sessions the journal accounts for
     if (self->journal_) {
-      for (const auto& room_id : self->journal_->unfinished_rooms()) {
-        const auto records = self->journal_->read_room(room_id);
+      const auto unfinished = self->journal_->unfinished_room_records();  // named: no temporary across co_await
+      for (const auto& room : unfinished) {
+        const auto& room_id = room.room_id;
+        const auto& records = room.records;
         for (const auto& record : records) {
           if (record.kind != "proposal") continue;
           const auto payload = json::parse(record.payload, nullptr, false);

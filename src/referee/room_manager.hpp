@@ -174,7 +174,9 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   // Messages.
   v1::ServerMessage game_state_message(const Room& room, std::optional<unsigned> viewer, std::uint64_t request_id);
   void fill_players(const Room& room, google::protobuf::RepeatedPtrField<v1::Player>* out) const;
-  void fill_allocations(const Room& room, google::protobuf::RepeatedPtrField<v1::Allocation>* out) const;
+  // before_pending_result: while a game's end is being journaled, the balances before it (what GameState shows).
+  void fill_allocations(const Room& room, google::protobuf::RepeatedPtrField<v1::Allocation>* out,
+                        bool before_pending_result = false) const;
   void broadcast(const Room& room, const v1::ServerMessage& message);
   void broadcast_room_update(const Room& room);
   void send_error(const Link& link, std::uint64_t request_id, v1::ErrorCode code, const std::string& text,
@@ -189,7 +191,7 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   std::uint64_t now_ms() const;
   std::uint64_t next_nonce();
   std::string session_data(const Room& room) const;
-  std::vector<clearnode::AppAllocation> allocations(const Room& room) const;
+  std::vector<clearnode::AppAllocation> allocations(const Room& room, bool before_pending_result = false) const;
 
   RefereeOptions options_;
   std::shared_ptr<SessionPort> sessions_;

@@ -147,6 +147,28 @@ TEST_F(JournalTest, FinishedRoomsLeaveRecoveryButKeepTheirRecords) {
   EXPECT_EQ(journal->read_room("b").size(), 1u);
 }
 
+TEST_F(JournalTest, RecoveryReadsEveryUnfinishedRoomInOnePassInOrder) {
+  {
+    auto journal = Journal::open(options());
+    // Interleaved, as a thousand rooms write them; room "b" finishes.
+    for (const auto& [room, kind] : std::vector<std::pair<std::string, std::string>>{
+             {"c", "proposal"}, {"a", "proposal"}, {"b", "proposal"}, {"a", "move"}, {"c", "move"}, {"a", "move"}}) {
+      append_and_wait(*journal, {0, room, kind, "", 0});
+    }
+    append_and_wait(*journal, {0, "b", std::string(kRoomFinishedKind), "", 0});
+  }
+  auto journal = Journal::open(options());
+  const auto rooms = journal->unfinished_room_records();
+  ASSERT_EQ(rooms.size(), 2u);
+  EXPECT_EQ(rooms[0].room_id, "c") << "rooms in the order of their first record";
+  EXPECT_EQ(rooms[1].room_id, "a");
+  ASSERT_EQ(rooms[1].records.size(), 3u);
+  EXPECT_EQ(rooms[1].records[0].kind, "proposal");
+  EXPECT_EQ(rooms[1].records[0].sequence, 2u);
+  EXPECT_EQ(rooms[1].records[2].sequence, 6u);
+  EXPECT_EQ(rooms[0].records.size(), 2u);
+}
+
 TEST_F(JournalTest, InMemoryJournalWorksAndIsPrivate) {
   auto first = Journal::open({":memory:", false, 16});
   auto second = Journal::open({":memory:", false, 16});

@@ -559,6 +559,43 @@ TEST_F(GameFlowWithAdmin, AnUnrecoverableRoomIsReportedAndTheOthersResume) {
   EXPECT_EQ(sample(metrics_page(server->admin_endpoint()->port()), "umpire_recovery_failures_total"), 1);
 }
 
+// A GameState asked for while a game's end is still being made durable (here: the journal is slow, another
+// process holds its write lock) shows the balances as they stood before the game: the result is nobody's until the
+// GameOver goes out. It used to show the payout already applied to a game still marked as playing.
+TEST_F(GameFlowWithAdmin, AGameStateBeforeTheGameOverShowsTheBalancesBeforeTheResult) {
+  run([this]() -> asio::awaitable<void> {
+    auto a = co_await new_player();
+    auto b = co_await new_player();
+    const auto room = co_await open_game(*a, *b, "ttt");
+    const Moves all_but_last(kTicTacToeWin.begin(), kTicTacToeWin.end() - 1);
+    const auto seq = co_await play(both(*a, *b), room, all_but_last);
+    sqlite3* holder = nullptr;
+    EXPECT_EQ(sqlite3_open((state_dir / "journal.db").c_str(), &holder), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    // The winning move: its record waits out the lock (5 s) and fails, so it is relayed loudly; the game_over
+    // record then waits in its turn, and meanwhile b asks for the state.
+    co_await a->send(move_message(room, kTicTacToeWin.back().second, seq + 1));
+    co_await b->expect(v1::ServerMessage::kMoveApplied);
+    v1::ClientMessage get;
+    get.mutable_get_game_state()->set_room_id(room);
+    const auto state = (co_await b->link->call(get)).game_state();
+    sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(holder);
+    EXPECT_EQ(state.room_state(), v1::ROOM_STATE_PLAYING);
+    EXPECT_EQ(state.balances_size(), 3);
+    for (const auto& balance : state.balances()) {
+      EXPECT_EQ(balance.amount(), balance.participant() == umpire_wallet->address().checksum() ? "0" : "1")
+          << balance.participant();
+    }
+    for (auto* p : both(*a, *b)) {
+      const auto over = (co_await p->expect(v1::ServerMessage::kGameOver)).game_over();
+      EXPECT_EQ(over.outcome(), v1::OUTCOME_WIN);
+    }
+    co_await b->expect(v1::ServerMessage::kSessionClosed);
+    co_await expect_balances(*a, *b, "10.98", "9", "0.02");
+  }());
+}
+
 // ---- bad moves: an error to the sender only; the game goes on -------------------------------------------------
 
 TEST_F(GameFlow, BadMovesGetAnErrorToTheSenderOnlyAndTheGameGoesOn) {
