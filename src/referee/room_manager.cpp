@@ -763,6 +763,11 @@ asio::awaitable<bool> RoomManager::resolve_unknown_create(RoomPtr room) {
 
 void RoomManager::session_opened(const RoomPtr& room, std::uint64_t version) {
   room->app_session_id = room->proposal->app_session_id;
+  // The proposal's request bytes, its copy in the message shown to the players and the seats' signatures are done
+  // with (journaled, sent, accepted): a room may now sit open for hours, so their few KiB go back (idle memory).
+  room->proposal.reset();
+  room->proposal_message = v1::ServerMessage();
+  for (auto& seat : room->seats) seat.signature.reset();
   room->version = version;
   for (auto& seat : room->seats) seat.balance = room->type->stake;
   room->umpire_balance = 0;

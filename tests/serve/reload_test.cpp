@@ -1,11 +1,14 @@
 // tests/serve/reload_test.cpp — SIGHUP reloads the room catalog of a running `umpire serve --config FILE`, as
-// `systemctl reload` does: players asking for the catalog see the new room types, systemd gets a STATUS line; a
-// config that no longer parses is refused with an error in the log and the catalog stays as it was; the server goes
-// on serving and still stops cleanly on SIGTERM.
+// `systemctl reload` does: players asking for the catalog see the new room types, systemd gets a STATUS line, and
+// games being played across the reload (20 bots through `umpire bots`) all finish and pay; a config that no longer
+// parses is refused with an error in the log and the catalog stays as it was; the server goes on serving and still
+// stops cleanly on SIGTERM.
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "client/player_client.hpp"
 #include "crypto/private_key.hpp"
@@ -60,19 +63,39 @@ TEST(ServeReload, SighupReloadsTheCatalogAndABrokenConfigChangesNothing) {
   std::ofstream(config) << room_entry("ttt", "tictactoe");
   NotifySocket systemd(dir / "notify.sock");
   const auto players = free_port();
+  const auto devnode = free_port();
   UmpireProcess serve({"serve", "--config", config.string(), "--state-dir", (dir / "state").string(), "--listen",
                        "127.0.0.1:" + std::to_string(players), "--devnode-listen",
-                       "127.0.0.1:" + std::to_string(free_port()), "--admin-listen", "", "--log-level", "info"},
+                       "127.0.0.1:" + std::to_string(devnode), "--admin-listen", "", "--log-level", "info"},
                       dir / "serve.log", std::nullopt, {"NOTIFY_SOCKET=" + (dir / "notify.sock").string()});
   ASSERT_TRUE(wait_for(systemd, "READY=1", 60s)) << read_text(dir / "serve.log");
   const auto url = "ws://127.0.0.1:" + std::to_string(players) + "/play";
   EXPECT_EQ(catalog(url), (std::vector<std::string>{"ttt"}));
 
-  // A new room type, and the old one gone: the catalog is replaced, not merged.
-  std::ofstream(config) << room_entry("c4", "connect_four") << room_entry("rps", "rock_paper_scissors");
+  // A reload while games are being played: a room type added, none of the games dropped.
+  UmpireProcess bots({"bots", "--url", url, "--devnode", "ws://127.0.0.1:" + std::to_string(devnode) + "/ws",
+                      "--game", "ttt", "--bots", "20", "--games", "20", "--think-ms", "150", "--json"},
+                     dir / "bots.log", dir / "bots.json");
+  std::this_thread::sleep_for(1500ms);
+  std::ofstream(config) << room_entry("ttt", "tictactoe") << room_entry("c4", "connect_four");
   serve.signal(SIGHUP);
   ASSERT_TRUE(wait_for(systemd, "STATUS=room catalog reloaded", 10s)) << read_text(dir / "serve.log");
   auto ids = catalog(url);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"c4", "ttt"}));
+  ASSERT_TRUE(bots.wait_exit(120s)) << read_text(dir / "bots.log");
+  EXPECT_EQ(bots.status(), 0) << read_text(dir / "bots.log");
+  const auto summary = nlohmann::json::parse(read_text(dir / "bots.json"), nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << read_text(dir / "bots.log");
+  EXPECT_EQ(summary["games_completed"], 20) << summary.dump();
+  EXPECT_EQ(summary["games_aborted"], 0) << summary.dump();
+  EXPECT_EQ(summary["conservation_ok"], true) << summary.dump();
+
+  // The old type gone: the catalog is replaced, not merged.
+  std::ofstream(config) << room_entry("c4", "connect_four") << room_entry("rps", "rock_paper_scissors");
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(wait_for(systemd, "STATUS=room catalog reloaded", 10s)) << read_text(dir / "serve.log");
+  ids = catalog(url);
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(ids, (std::vector<std::string>{"c4", "rps"}));
 
