@@ -39,12 +39,13 @@ bool devnode_audit_balanced(const std::string& url) {
 }
 
 TEST_F(BotsAgainstServe, AThousandGamesFiveHundredAtOnce) {
-  // 250 ms of thinking per move keeps each game going long enough for ~500 to overlap in a sanitized build too.
+  // A second of thinking per move makes a game last 5+ s, longer than the spread of session openings (p99 2.4 s
+  // locally, 4.6 s on CI) in a sanitized build, so all 500 overlap. At 250 ms CI once peaked at 449.
   // In the background, so that the server's rooms can be watched while the bots play.
   const auto out = dir_ / "load.json";
   UmpireProcess run({"bots", "--url", "ws://127.0.0.1:" + std::to_string(players_port_) + "/play", "--devnode",
                      "ws://127.0.0.1:" + std::to_string(devnode_port_) + "/ws", "--game", "tictactoe", "--bots",
-                     "1000", "--games", "1000", "--think-ms", "250", "--seed", "5", "--json"},
+                     "1000", "--games", "1000", "--think-ms", "1000", "--seed", "5", "--json"},
                     dir_ / "load.log", out);
   double peak = 0;
   const auto give_up = std::chrono::steady_clock::now() + 240s;
