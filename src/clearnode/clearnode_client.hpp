@@ -100,7 +100,8 @@ struct ClientStats {
   std::uint64_t malformed_frames = 0;      // not a valid `res` envelope: dropped
   std::uint64_t bad_signature_frames = 0;  // not signed by the broker: dropped
   std::uint64_t unmatched_responses = 0;   // id not in flight (late after a timeout, or bogus): dropped
-  std::uint64_t notifications = 0;
+  std::uint64_t notifications = 0;         // delivered to subscribers
+  std::uint64_t notifications_unread = 0;  // arrived while nobody subscribed: dropped undecoded and unverified
   std::uint64_t connects = 0;
   std::uint64_t full_auths = 0;
   std::uint64_t jwt_auths = 0;
@@ -210,7 +211,7 @@ class ClearNodeClient : public std::enable_shared_from_this<ClearNodeClient> {
   asio::awaitable<void> wait_until_ready(Clock::time_point deadline, std::string_view what);
   void drop_link(const std::string& reason, ErrorKind kind = ErrorKind::disconnected);
   void handle_frame(std::string_view text);
-  bool signed_by(const ParsedFrame& frame, const crypto::Address& expected) const;
+  bool signed_by(const ParsedFrame& frame, const crypto::Address& expected);  // caches the broker's key
   void deliver(Notification notification);
 
   // One request/reply. `handshake_epoch` set: part of connecting that link (bypasses the ready gate).
@@ -268,6 +269,11 @@ class ClearNodeClient : public std::enable_shared_from_this<ClearNodeClient> {
   std::unique_ptr<Signal> outbox_ready_;                  // writer wake-up
   std::unique_ptr<Signal> slot_freed_;                    // in-flight slot released
   std::optional<crypto::Address> broker_;                 // verified broker (from pin or first get_config)
+  struct BrokerKey {
+    crypto::Address address;
+    crypto::PublicKey key;
+  };
+  std::optional<BrokerKey> broker_key_;  // the public key behind broker_, learned from the first frame it signed
   std::optional<std::uint64_t> config_request_id_;        // the handshake get_config in flight
   std::vector<std::string> early_frames_;                 // id-0 frames before the broker was known (bounded)
   std::shared_ptr<const crypto::Signer> session_signer_;  // current session key (given or generated)
@@ -286,7 +292,7 @@ class ClearNodeClient : public std::enable_shared_from_this<ClearNodeClient> {
   std::optional<std::string> broker_text_;
   struct AtomicStats {
     std::atomic<std::uint64_t> frames_received{0}, malformed_frames{0}, bad_signature_frames{0}, unmatched_responses{0},
-        notifications{0}, connects{0}, full_auths{0}, jwt_auths{0}, resolved_outcomes{0};
+        notifications{0}, notifications_unread{0}, connects{0}, full_auths{0}, jwt_auths{0}, resolved_outcomes{0};
     std::atomic<bool> link_ready{false};  // mirrors state_ == ready for other threads
   } stats_;
   void set_link_state(LinkState state) {
@@ -296,6 +302,7 @@ class ClearNodeClient : public std::enable_shared_from_this<ClearNodeClient> {
 
   friend class Subscription;
   void unsubscribe(std::uint64_t id);
+  bool has_subscribers() const;
 };
 
 // "eyJhbGciOi…(312 chars)": enough to correlate in logs, useless to an attacker.

@@ -46,6 +46,21 @@ ParsedFrame parse_frame(std::string_view frame, std::string_view member) {
   return out;
 }
 
+bool is_notification_frame(std::string_view frame) {
+  // The node's own compact form first, without scanning the frame. A frame that also carries a later "res"
+  // member (the last wins when decoded) would then be dropped unread: nothing a node could not do anyway.
+  if (frame.starts_with(R"({"res":[0,)")) return true;
+  const auto res = wire::find_top_level_member(frame, "res");
+  if (!res || res->empty() || res->front() != '[') return false;
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  std::size_t i = 1;
+  while (i < res->size() && is_space((*res)[i])) ++i;
+  if (i >= res->size() || (*res)[i] != '0') return false;
+  ++i;
+  while (i < res->size() && is_space((*res)[i])) ++i;
+  return i < res->size() && (*res)[i] == ',';
+}
+
 std::string excerpt(std::string_view text, std::size_t max_chars) {
   std::string out;
   for (std::size_t i = 0; i < text.size() && i < max_chars; ++i) {

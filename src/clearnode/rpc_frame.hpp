@@ -42,6 +42,10 @@ struct ParsedFrame {
 // [uint, string, any, uint], or a `sig` that is not an array of strings.
 ParsedFrame parse_frame(std::string_view frame, std::string_view member);
 
+// Whether a server frame is a notification (its `res` array starts with request id 0), without decoding it: a
+// scan for the member, no JSON tree. False for anything that is not a well-formed envelope.
+bool is_notification_frame(std::string_view frame);
+
 // A short, printable prefix of untrusted text for error messages and logs.
 std::string excerpt(std::string_view text, std::size_t max_chars = 80);
 

@@ -35,17 +35,25 @@ Signature Signature::parse(std::string_view text) {
   return signature;
 }
 
-Address recover_address(const Hash32& digest, const Signature& signature, HighS high_s) {
+namespace {
+
+secp256k1_ecdsa_recoverable_signature parse_recoverable(const Signature& signature, HighS high_s) {
   const int recid = recovery_id(signature.bytes[64]);
   if (high_s == HighS::reject && is_high_s(signature)) {
     throw CryptoError("signature has a high s value (non-canonical)");
   }
-  // Verification and recovery need no secret, so the library's static context is enough.
-  const secp256k1_context* ctx = secp256k1_context_static;
   secp256k1_ecdsa_recoverable_signature parsed;
-  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &parsed, signature.bytes.data(), recid)) {
+  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(secp256k1_context_static, &parsed, signature.bytes.data(),
+                                                           recid)) {
     throw CryptoError("signature has r or s out of range");
   }
+  return parsed;
+}
+
+PublicKey recover_public_key(const Hash32& digest, const Signature& signature, HighS high_s) {
+  const auto parsed = parse_recoverable(signature, high_s);
+  // Verification and recovery need no secret, so the library's static context is enough.
+  const secp256k1_context* ctx = secp256k1_context_static;
   secp256k1_pubkey pubkey;
   if (!secp256k1_ecdsa_recover(ctx, &pubkey, &parsed, digest.data())) {
     throw CryptoError("signature does not recover to a public key");
@@ -53,7 +61,15 @@ Address recover_address(const Hash32& digest, const Signature& signature, HighS 
   std::array<std::uint8_t, 65> uncompressed{};
   std::size_t length = uncompressed.size();
   secp256k1_ec_pubkey_serialize(ctx, uncompressed.data(), &length, &pubkey, SECP256K1_EC_UNCOMPRESSED);
-  return Address::from_public_key(std::span<const std::uint8_t, 64>(uncompressed.data() + 1, 64));
+  PublicKey key;
+  std::copy(uncompressed.begin() + 1, uncompressed.end(), key.xy.begin());
+  return key;
+}
+
+}  // namespace
+
+Address recover_address(const Hash32& digest, const Signature& signature, HighS high_s) {
+  return recover_public_key(digest, signature, high_s).address();
 }
 
 std::optional<Address> try_recover_address(const Hash32& digest, const Signature& signature, HighS high_s) noexcept {
@@ -61,6 +77,35 @@ std::optional<Address> try_recover_address(const Hash32& digest, const Signature
     return recover_address(digest, signature, high_s);
   } catch (...) {
     return std::nullopt;
+  }
+}
+
+std::optional<PublicKey> try_recover_public_key(const Hash32& digest, const Signature& signature,
+                                                HighS high_s) noexcept {
+  try {
+    return recover_public_key(digest, signature, high_s);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+bool verifies(const Hash32& digest, const Signature& signature, const PublicKey& key, HighS high_s) noexcept {
+  try {
+    const secp256k1_context* ctx = secp256k1_context_static;
+    const auto recoverable = parse_recoverable(signature, high_s);
+    secp256k1_ecdsa_signature plain;
+    secp256k1_ecdsa_recoverable_signature_convert(ctx, &plain, &recoverable);
+    // secp256k1_ecdsa_verify accepts only low s. (r, s) and (r, n - s) are valid for the same key, so a high s
+    // accepted above is checked as its low twin.
+    secp256k1_ecdsa_signature_normalize(ctx, &plain, &plain);
+    std::array<std::uint8_t, 65> uncompressed{};
+    uncompressed[0] = 0x04;
+    std::copy(key.xy.begin(), key.xy.end(), uncompressed.begin() + 1);
+    secp256k1_pubkey pubkey;
+    if (!secp256k1_ec_pubkey_parse(ctx, &pubkey, uncompressed.data(), uncompressed.size())) return false;
+    return secp256k1_ecdsa_verify(ctx, &plain, digest.data(), &pubkey) == 1;
+  } catch (...) {
+    return false;
   }
 }
 

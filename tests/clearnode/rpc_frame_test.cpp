@@ -125,6 +125,18 @@ TEST(Jwt, ExpiryIsReadAndTokensAreRedacted) {
   EXPECT_NE(redacted.find("chars"), std::string::npos);
 }
 
+TEST(RpcFrame, TellsNotificationsFromRepliesWithoutDecoding) {
+  EXPECT_TRUE(is_notification_frame(R"({"res":[0,"asu",{"x":1},1733412346000],"sig":["0x00"]})"));
+  EXPECT_TRUE(is_notification_frame(R"({ "sig": [], "res" : [ 0 , "bu", {}, 1 ] })"));
+  EXPECT_FALSE(is_notification_frame(R"({"res":[7,"pong",null,1],"sig":[]})"));
+  EXPECT_FALSE(is_notification_frame(R"({"res":[01,"pong",null,1]})")) << "not the id 0";
+  EXPECT_FALSE(is_notification_frame(R"({"res":[10,"pong",null,1]})"));
+  EXPECT_FALSE(is_notification_frame(R"({"req":[0,"ping",{},1]})"));
+  EXPECT_FALSE(is_notification_frame(R"({"res":"[0,"})"));
+  EXPECT_FALSE(is_notification_frame("not json"));
+  EXPECT_FALSE(is_notification_frame(""));
+}
+
 TEST(NodeEndpoint, ParsesWsAndWss) {
   const auto plain = NodeEndpoint::parse("ws://127.0.0.1:8000/ws");
   EXPECT_FALSE(plain.tls);

@@ -84,3 +84,33 @@ TEST(Signature, HexRoundTrip) {
   const Signature signature = hardhat1().sign_digest(kDigest);
   EXPECT_EQ(Signature::parse(signature.to_hex()), signature);
 }
+
+TEST(Signature, VerificationAgainstAKnownKeyAgreesWithRecovery) {
+  const Signature signature = hardhat1().sign_digest(kDigest);
+  const auto key = try_recover_public_key(kDigest, signature);
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->address(), hardhat1().address());
+  EXPECT_TRUE(verifies(kDigest, signature, *key));
+
+  Hash32 other_digest = kDigest;
+  other_digest[31] ^= 1;
+  EXPECT_FALSE(verifies(other_digest, signature, *key)) << "a signature of another digest";
+  const auto stranger = try_recover_public_key(kDigest, PrivateKey::generate().sign_digest(kDigest));
+  ASSERT_TRUE(stranger);
+  EXPECT_FALSE(verifies(kDigest, signature, *stranger)) << "someone else's key";
+
+  // The malleable twin: refused by default, accepted (as recovery accepts it) on request.
+  const Signature high = high_s_twin(signature);
+  EXPECT_FALSE(verifies(kDigest, high, *key));
+  EXPECT_TRUE(verifies(kDigest, high, *key, HighS::accept));
+
+  Signature bad_v = signature;
+  bad_v.bytes[64] = 29;
+  EXPECT_FALSE(verifies(kDigest, bad_v, *key));
+  Signature overflow;
+  overflow.bytes.fill(0xff);
+  overflow.bytes[64] = 27;
+  EXPECT_FALSE(verifies(kDigest, overflow, *key, HighS::accept));
+  PublicKey off_curve;  // (0, 0) is not a point of the curve
+  EXPECT_FALSE(verifies(kDigest, signature, off_curve));
+}
