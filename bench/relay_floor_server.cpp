@@ -109,12 +109,17 @@ int main(int argc, char** argv) {
   }
   asio::io_context io(1);
   tcp::acceptor acceptor(io);
-  const tcp::endpoint endpoint(asio::ip::make_address(listen.substr(0, colon)),
-                               static_cast<unsigned short>(std::stoul(listen.substr(colon + 1))));
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen(4096);
+  try {
+    const tcp::endpoint endpoint(asio::ip::make_address(listen.substr(0, colon)),
+                                 static_cast<unsigned short>(std::stoul(listen.substr(colon + 1))));
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(4096);
+  } catch (const std::exception& error) {
+    std::cerr << "umpire_relay_floor_server: cannot listen on " << listen << ": " << error.what() << "\n";
+    return 1;
+  }
   WaitingSeats waiting;
   asio::co_spawn(io, accept_loop(acceptor, waiting, out_bytes), asio::detached);
   asio::signal_set signals(io, SIGINT, SIGTERM);
