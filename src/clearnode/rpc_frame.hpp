@@ -43,7 +43,8 @@ struct ParsedFrame {
 ParsedFrame parse_frame(std::string_view frame, std::string_view member);
 
 // Whether a server frame is a notification (its `res` array starts with request id 0), without decoding it: a
-// scan for the member, no JSON tree. False for anything that is not a well-formed envelope.
+// scan for the member, no JSON tree. A frame that begins `{"res":[0,` is taken for one without looking further
+// (the node's own form; whoever drops it unread loses nothing a malformed frame would have given).
 bool is_notification_frame(std::string_view frame);
 
 // A short, printable prefix of untrusted text for error messages and logs.
