@@ -39,13 +39,15 @@ bool devnode_audit_balanced(const std::string& url) {
 }
 
 TEST_F(BotsAgainstServe, AThousandGamesFiveHundredAtOnce) {
-  // A second of thinking per move makes a game last 5+ s, longer than the spread of session openings (p99 2.4 s
-  // locally, 4.6 s on CI) in a sanitized build, so all 500 overlap. At 250 ms CI once peaked at 449.
+  // Three seconds of thinking per move make a game last 15+ s, longer than it takes the last of the 1,000 bots to
+  // log in and open its session in a sanitized build on a busy machine, so all 500 overlap; the thinking also keeps
+  // the first games' moves from crowding out the later logins. CI peaked at 449 of 500 with 250 ms of thinking,
+  // and a clean-clone run at 465 with 1 s.
   // In the background, so that the server's rooms can be watched while the bots play.
   const auto out = dir_ / "load.json";
   UmpireProcess run({"bots", "--url", "ws://127.0.0.1:" + std::to_string(players_port_) + "/play", "--devnode",
                      "ws://127.0.0.1:" + std::to_string(devnode_port_) + "/ws", "--game", "tictactoe", "--bots",
-                     "1000", "--games", "1000", "--think-ms", "1000", "--seed", "5", "--json"},
+                     "1000", "--games", "1000", "--think-ms", "3000", "--seed", "5", "--json"},
                     dir_ / "load.log", out);
   double peak = 0;
   const auto give_up = std::chrono::steady_clock::now() + 240s;
