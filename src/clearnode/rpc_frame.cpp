@@ -20,7 +20,7 @@ ParsedFrame parse_frame(std::string_view frame, std::string_view member) {
   if (doc.is_discarded()) throw FrameError("malformed frame: not valid JSON: " + excerpt(frame));
   if (!doc.is_object()) throw FrameError("malformed frame: not a JSON object");
   ParsedFrame out;
-  const auto raw = wire::find_top_level_member(frame, member);
+  const auto raw = wire::find_top_level_member_of_valid_json(frame, member);  // `doc` parsed it: valid
   if (!raw) throw FrameError("malformed frame: no \"" + std::string(member) + "\" member");
   out.raw = *raw;
   const auto found = doc.find(std::string(member));
@@ -50,6 +50,8 @@ bool is_notification_frame(std::string_view frame) {
   // The node's own compact form first, without scanning the frame. A frame that also carries a later "res"
   // member (the last wins when decoded) would then be dropped unread: nothing a node could not do anyway.
   if (frame.starts_with(R"({"res":[0,)")) return true;
+  // And a reply in that form (a request id that is not 0) without scanning it either: the reply is parsed next.
+  if (frame.size() > 8 && frame.starts_with(R"({"res":[)") && frame[8] >= '1' && frame[8] <= '9') return false;
   const auto res = wire::find_top_level_member(frame, "res");
   if (!res || res->empty() || res->front() != '[') return false;
   const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };

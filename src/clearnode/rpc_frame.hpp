@@ -44,7 +44,8 @@ ParsedFrame parse_frame(std::string_view frame, std::string_view member);
 
 // Whether a server frame is a notification (its `res` array starts with request id 0), without decoding it: a
 // scan for the member, no JSON tree. A frame that begins `{"res":[0,` is taken for one without looking further
-// (the node's own form; whoever drops it unread loses nothing a malformed frame would have given).
+// (the node's own form; whoever drops it unread loses nothing a malformed frame would have given), and one that
+// begins `{"res":[` and a digit 1-9 is taken for a reply, also unscanned (it is decoded in full next anyway).
 bool is_notification_frame(std::string_view frame);
 
 // A short, printable prefix of untrusted text for error messages and logs.

@@ -150,7 +150,9 @@ asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
     }
     if (closing_) break;
     wake_writer_.expires_at(asio::steady_timer::time_point::max());
+    writer_asleep_ = true;
     co_await wake_writer_.async_wait(asio::as_tuple(use_awaitable));
+    writer_asleep_ = false;
   }
   // Flushed: close the WebSocket politely; this also ends a read loop that is still waiting.
   websocket::close_reason reason(websocket::close_code::normal);
@@ -174,7 +176,9 @@ void WebSocketSession<NextLayer>::enqueue(SharedFrame frame) {
   } else {
     outbox_.push_back(std::move(frame));
   }
-  wake_writer_.cancel();
+  // Only a sleeping writer needs waking: one that is writing looks at the outbox again before it sleeps. (Waking it
+  // anyway cost a timer cancellation and a scheduler round trip for every frame queued behind another.)
+  if (writer_asleep_ || closing_) wake_writer_.cancel();
 }
 
 template class WebSocketSession<beast::tcp_stream>;

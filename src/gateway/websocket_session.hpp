@@ -129,6 +129,7 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
   std::shared_ptr<FrameHandler> handler_;
   std::deque<SharedFrame> outbox_;    // frames waiting for the writer, oldest first
   asio::steady_timer wake_writer_;    // the writer sleeps on it; enqueue/close cancel it
+  bool writer_asleep_ = false;        // the writer waits on wake_writer_ (not writing)
   bool closing_ = false;              // no more reads are dispatched; the writer flushes then closes
   bool closed_ = false;               // the socket is done; sends are dropped
   std::string close_reason_;

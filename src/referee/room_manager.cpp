@@ -207,6 +207,7 @@ std::shared_ptr<RoomManager> RoomManager::create(asio::any_io_executor executor,
 RoomManager::RoomManager(asio::any_io_executor executor, RefereeOptions options,
                          std::shared_ptr<SessionPort> sessions, journal::Journal* journal, ops::Registry* metrics)
     : options_(std::move(options)),
+      umpire_text_(options_.umpire_address.checksum()),
       sessions_(std::move(sessions)),
       journal_(journal),
       strand_(asio::make_strand(std::move(executor))),
@@ -633,7 +634,7 @@ void RoomManager::start_proposal(const RoomPtr& room) {
     params.definition.weights.push_back(0);
     params.allocations.push_back({seat.address_text, type.asset, wire::Decimal::from_units(type.stake, type.decimals)});
   }
-  const auto umpire = options_.umpire_address.checksum();
+  const auto& umpire = umpire_text_;
   params.definition.participants.push_back(umpire);
   params.definition.weights.push_back(100);
   params.definition.quorum = 100;
@@ -1363,7 +1364,7 @@ std::vector<clearnode::AppAllocation> RoomManager::allocations(const Room& room,
     const Units balance = before ? room.balances_before_result->first.at(i) : room.seats[i].balance;
     out.push_back({room.seats[i].address_text, type.asset, wire::Decimal::from_units(balance, type.decimals)});
   }
-  out.push_back({options_.umpire_address.checksum(), type.asset,
+  out.push_back({umpire_text_, type.asset,
                  wire::Decimal::from_units(before ? room.balances_before_result->second : room.umpire_balance,
                                            type.decimals)});
   return out;

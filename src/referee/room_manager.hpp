@@ -194,6 +194,7 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   std::vector<clearnode::AppAllocation> allocations(const Room& room, bool before_pending_result = false) const;
 
   RefereeOptions options_;
+  std::string umpire_text_;  // options_.umpire_address checksummed once: it goes into every game state's balances
   std::shared_ptr<SessionPort> sessions_;
   journal::Journal* journal_;
   asio::strand<asio::any_io_executor> strand_;

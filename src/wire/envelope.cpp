@@ -136,6 +136,10 @@ bool is_hex_signature_text(std::string_view text) {
 
 std::optional<std::string_view> find_top_level_member(std::string_view frame, std::string_view key) {
   if (!nlohmann::json::accept(frame)) return std::nullopt;
+  return find_top_level_member_of_valid_json(frame, key);
+}
+
+std::optional<std::string_view> find_top_level_member_of_valid_json(std::string_view frame, std::string_view key) {
   const std::size_t start = skip_ws(frame, 0);
   if (frame[start] != '{') return std::nullopt;
   std::optional<std::string_view> found;

@@ -135,6 +135,23 @@ TEST(RpcFrame, TellsNotificationsFromRepliesWithoutDecoding) {
   EXPECT_FALSE(is_notification_frame(R"({"res":"[0,"})"));
   EXPECT_FALSE(is_notification_frame("not json"));
   EXPECT_FALSE(is_notification_frame(""));
+  // The compact reply form is answered from its prefix; whatever follows is for parse_frame to judge.
+  EXPECT_FALSE(is_notification_frame(R"({"res":[3)"));
+  EXPECT_THROW(parse_frame(R"({"res":[3,"pong",null,1],)", "res"), FrameError) << "still rejected in full";
+}
+
+TEST(RpcFrame, ParsesTheRawMemberOfAReplyExactly) {
+  const std::string text = R"({"res":[3, "pong" ,null,1],"sig":["0xab"]})";
+  const auto frame = parse_frame(text, "res");
+  EXPECT_EQ(frame.raw, R"([3, "pong" ,null,1])");
+  EXPECT_EQ(frame.id, 3u);
+  EXPECT_EQ(frame.method, "pong");
+  ASSERT_EQ(frame.signatures.size(), 1u);
+  EXPECT_EQ(frame.signatures[0], "0xab");
+  // The last occurrence of a repeated member wins, in the raw text as in the decoded one (as Go does).
+  const auto repeated = parse_frame(R"({"res":[1,"a",null,1],"res":[2,"b",null,2]})", "res");
+  EXPECT_EQ(repeated.raw, R"([2,"b",null,2])");
+  EXPECT_EQ(repeated.id, 2u);
 }
 
 TEST(NodeEndpoint, ParsesWsAndWss) {
