@@ -10,10 +10,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace umpire::gateway {
 
@@ -80,6 +80,37 @@ class NonOwningSender final : public FrameSender {
   std::string remote_;
 };
 
+// A connection's outbox: a vector used as a queue. std::deque allocates a 512-byte block when it is constructed,
+// for every connection, idle or not; this allocates at the first frame and keeps what the largest burst needed.
+class FrameQueue {
+ public:
+  bool empty() const { return head_ == frames_.size(); }
+  std::size_t size() const { return frames_.size() - head_; }
+  const SharedFrame& front() const { return frames_[head_]; }
+  void push_back(SharedFrame frame) {
+    // A writer that never quite catches up never empties the queue: drop the consumed prefix now and then, so the
+    // vector holds at most about twice what is waiting (amortized constant per frame).
+    if (head_ >= 64 && head_ * 2 >= frames_.size()) {
+      frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    frames_.push_back(std::move(frame));
+  }
+  void pop_front() {
+    frames_[head_].reset();
+    if (++head_ == frames_.size()) clear();
+  }
+  void clear() {
+    frames_.clear();  // keeps the capacity: the next burst allocates nothing
+    head_ = 0;
+  }
+  std::size_t capacity() const { return frames_.capacity(); }
+
+ private:
+  std::vector<SharedFrame> frames_;
+  std::size_t head_ = 0;  // frames_[0, head_) are sent (and reset)
+};
+
 template <class NextLayer>
 class WebSocketSession final : public FrameSender, public std::enable_shared_from_this<WebSocketSession<NextLayer>> {
  public:
@@ -127,7 +158,7 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
   SessionLimits limits_;
   std::string remote_;
   std::shared_ptr<FrameHandler> handler_;
-  std::deque<SharedFrame> outbox_;    // frames waiting for the writer, oldest first
+  FrameQueue outbox_;                 // frames waiting for the writer, oldest first
   asio::steady_timer wake_writer_;    // the writer sleeps on it; enqueue/close cancel it
   bool writer_asleep_ = false;        // the writer waits on wake_writer_ (not writing)
   bool closing_ = false;              // no more reads are dispatched; the writer flushes then closes

@@ -904,7 +904,9 @@ void RoomManager::close_session(const RoomPtr& room) {
   room->turn_deadline_ms = 0;
   for (auto& seat : room->seats) seat.away_deadline_ms = 0;
   broadcast_room_update(*room);
-  checkpoint(room, true);  // the final state, always, before the close
+  // No checkpoint first: the close carries the final allocations and session data itself, so one would cost a
+  // signature, a reply to verify and two frames per game and make nothing more durable. (It also raced the close
+  // at the node.)
   clearnode::CloseAppSessionParams params;
   params.app_session_id = room->app_session_id;
   params.allocations = allocations(*room);

@@ -142,3 +142,38 @@ TEST_F(TransportTest, ListenerCountsOpenConnections) {
   }
   EXPECT_EQ(listener_->open_connections(), 0u);
 }
+
+namespace {
+
+SharedFrame frame_of_number(int n) { return std::make_shared<const std::string>(std::to_string(n)); }
+
+}  // namespace
+
+TEST(FrameQueue, KeepsOrderAllocatesNothingUntilUsedAndStaysBoundedWhenNeverDrained) {
+  FrameQueue queue;
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.capacity(), 0u) << "an idle connection's outbox holds no memory";
+  int pushed = 0;
+  int popped = 0;
+  // A writer that stays about 10 frames behind for 10,000 frames: order holds and the storage does not grow with
+  // the number of frames that went through.
+  for (; pushed < 10; ++pushed) queue.push_back(frame_of_number(pushed));
+  for (int round = 0; round < 10000; ++round) {
+    queue.push_back(frame_of_number(pushed++));
+    ASSERT_EQ(*queue.front(), std::to_string(popped));
+    queue.pop_front();
+    ++popped;
+    ASSERT_EQ(queue.size(), 10u);
+  }
+  EXPECT_LE(queue.capacity(), 256u);
+  while (!queue.empty()) {
+    ASSERT_EQ(*queue.front(), std::to_string(popped++));
+    queue.pop_front();
+  }
+  EXPECT_EQ(popped, pushed);
+  const auto kept = queue.capacity();
+  queue.push_back(frame_of_number(1));
+  EXPECT_EQ(queue.capacity(), kept) << "a drained queue reuses its storage";
+  queue.clear();
+  EXPECT_TRUE(queue.empty());
+}
