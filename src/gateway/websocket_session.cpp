@@ -138,7 +138,10 @@ template <class NextLayer>
 asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
   for (;;) {
     while (!outbox_.empty()) {
+      // Off the queue before it is written (the copy keeps its bytes alive): enqueue may clear the queue while the
+      // write is in flight (a reader too far behind), and the queue counts only frames still waiting.
       const SharedFrame frame = outbox_.front();
+      outbox_.pop_front();
       auto [error, written] = co_await ws_.async_write(asio::buffer(*frame), asio::as_tuple(use_awaitable));
       (void)written;
       if (error) {
@@ -146,7 +149,6 @@ asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
         tcp_layer(ws_.next_layer()).close();  // ends a read that would otherwise wait on a dead peer
         co_return;
       }
-      outbox_.pop_front();
     }
     if (closing_) break;
     wake_writer_.expires_at(asio::steady_timer::time_point::max());
@@ -178,7 +180,7 @@ void WebSocketSession<NextLayer>::enqueue(SharedFrame frame) {
   }
   // Only a sleeping writer needs waking: one that is writing looks at the outbox again before it sleeps. (Waking it
   // anyway cost a timer cancellation and a scheduler round trip for every frame queued behind another.)
-  if (writer_asleep_ || closing_) wake_writer_.cancel();
+  if (writer_asleep_) wake_writer_.cancel();
 }
 
 template class WebSocketSession<beast::tcp_stream>;

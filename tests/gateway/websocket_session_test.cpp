@@ -22,6 +22,10 @@ class EchoHandler final : public FrameHandler {
       : sender_(std::move(sender)), too_large_(std::move(too_large)) {}
   void on_open() override { sender_->send(std::make_shared<const std::string>("hello")); }
   void on_frame(std::string_view bytes) override {
+    if (bytes == "big") {  // a frame far larger than the socket buffers: a client that does not read falls behind
+      sender_->send(std::make_shared<const std::string>(256 * 1024, 'b'));
+      return;
+    }
     if (bytes == "close") {
       sender_->send(std::make_shared<const std::string>("bye"));
       sender_->close("asked to");
@@ -39,10 +43,13 @@ class EchoHandler final : public FrameHandler {
 
 class TransportTest : public ::testing::Test {
  protected:
+  static constexpr std::size_t kOutboxFrames = 128;  // above the 100 frames EchoesFramesInOrder can queue at once
+
   void SetUp() override {
     ListenerOptions options;
     options.endpoint = {asio::ip::make_address("127.0.0.1"), 0};
     options.session_limits.max_frame_bytes = 1024;
+    options.session_limits.max_outbox_frames = kOutboxFrames;
     listener_ = std::make_shared<Listener>(io_, options, nullptr, [too_large = too_large_](auto sender) {
       return std::make_shared<EchoHandler>(std::move(sender), too_large);
     });
@@ -126,6 +133,28 @@ TEST_F(TransportTest, CloseFlushesQueuedFramesFirst) {
   client.ws.read(buffer, error);
   EXPECT_EQ(error, websocket::error::closed);
   EXPECT_EQ(client.ws.reason().reason, "asked to");
+}
+
+TEST_F(TransportTest, AReaderTooFarBehindIsDisconnectedWithAReason) {
+  Client client(port(), "/play");
+  EXPECT_EQ(client.read(), "hello");
+  // Asks for far more than the outbox and the socket buffers hold, reading nothing: the outbox fills while a write
+  // is in flight, and the server must close the connection (not crash, not drop frames silently).
+  for (std::size_t i = 0; i < kOutboxFrames * 4; ++i) client.ws.write(asio::buffer(std::string("big")));
+  beast::flat_buffer buffer;
+  boost::system::error_code error;
+  std::size_t frames = 0;
+  for (;;) {
+    client.ws.read(buffer, error);
+    if (error) break;
+    EXPECT_EQ(buffer.size(), 256u * 1024);
+    buffer.clear();
+    ++frames;
+  }
+  EXPECT_EQ(error, websocket::error::closed) << error.message();
+  EXPECT_EQ(client.ws.reason().code, websocket::close_code::policy_error);
+  EXPECT_EQ(client.ws.reason().reason, "too slow: outgoing queue full");
+  EXPECT_LT(frames, kOutboxFrames * 4) << "the frames after the queue filled were not sent";
 }
 
 TEST_F(TransportTest, ListenerCountsOpenConnections) {
