@@ -189,6 +189,23 @@ TEST_F(GameFlow, TicTacToeWinPaysThePotLessTheRake) {
   run(play_and_settle("ttt", kTicTacToeWin, v1::OUTCOME_WIN, "10.98", "9"));
 }
 
+TEST_F(GameFlow, TheCloseIsNotPrecededByACheckpointOfItsOwn) {
+  run([this]() -> asio::awaitable<void> {
+    auto a = co_await new_player();
+    auto b = co_await new_player();
+    const auto room = co_await open_game(*a, *b, "ttt");
+    co_await play(both(*a, *b), room, kTicTacToeWin);
+    const auto closed = co_await finish(both(*a, *b), v1::OUTCOME_WIN);
+    const auto session = co_await app_session(closed.app_session_id());
+    EXPECT_TRUE(session.has_value());
+    if (!session) co_return;
+    EXPECT_EQ(session->status, "closed");
+    // Version 1 at the create, 2 at the checkpoint after move 4 (every 4 moves here), 3 at the close, which
+    // carries the final allocations itself: a checkpoint just before it would make it 4.
+    EXPECT_EQ(session->version, 3u);
+  }());
+}
+
 TEST_F(GameFlow, TicTacToeDrawReturnsTheStakesLessTheRake) {
   run(play_and_settle("ttt", kTicTacToeDraw, v1::OUTCOME_DRAW, "9.99", "9.99"));
 }

@@ -149,7 +149,8 @@ class ServerHarness : public ::testing::Test {
     co_return wire::Decimal{};
   }
 
-  asio::awaitable<bool> audit_balanced() {
+  // A connector to the devnode as a wallet of its own, for reads that need no particular account.
+  clearnode::ClearNodeClient& observer() {
     auto& client = ledger_clients["audit"];
     if (!client) {
       clearnode::ClientOptions options;
@@ -158,8 +159,17 @@ class ServerHarness : public ::testing::Test {
       client = clearnode::ClearNodeClient::create(io.get_executor(), options);
       client->start();
     }
-    const auto reply = co_await client->call("devnode_audit", nlohmann::json::object());
+    return *client;
+  }
+
+  asio::awaitable<bool> audit_balanced() {
+    const auto reply = co_await observer().call("devnode_audit", nlohmann::json::object());
     co_return reply.at("balanced").get<bool>();
+  }
+
+  // The app session as the devnode has it (status, version, ...); nullopt if it does not know it.
+  asio::awaitable<std::optional<clearnode::AppSessionInfo>> app_session(std::string app_session_id) {
+    co_return co_await observer().find_app_session(std::move(app_session_id));
   }
 
   asio::io_context io;
