@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake ninja-build pkg-config git ca-certificates openssl dpkg-dev
   libboost1.81-dev libssl-dev libsecp256k1-dev libcrypto++-dev nlohmann-json3-dev
-  libprotobuf-dev protobuf-compiler libsqlite3-dev libtomlplusplus-dev libsystemd-dev
+  libprotobuf-dev protobuf-compiler libsqlite3-dev libtomlplusplus-dev libsystemd-dev libjemalloc-dev
   libgtest-dev libgmock-dev
 )
 [[ " $* " == *" --test "* ]] && packages+=(nodejs npm systemd prometheus)
