@@ -1,16 +1,13 @@
-// gateway/websocket_session.cpp — the reader/writer coroutines of a player connection (see the header).
+// gateway/websocket_session.cpp — the reader coroutine and the writer of a player connection (see the header).
 // The writer is the only one that writes, so at most one write is in flight; the outbox bound turns a slow reader
-// into a disconnect instead of unbounded memory.
+// into a disconnect instead of unbounded memory. The connection ends (on_closed) when both have finished.
 #include "gateway/websocket_session.hpp"
-
-#include <boost/asio/experimental/awaitable_operators.hpp>
 
 namespace umpire::gateway {
 
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using asio::use_awaitable;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -36,11 +33,13 @@ asio::awaitable<void> WebSocketSession<NextLayer>::run(
   }
   handler_ = make_handler(std::make_shared<NonOwningSender>(std::weak_ptr<FrameSender>(self), remote_));
   handler_->on_open();
-  co_await (read_loop() && write_loop());
-  closed_ = true;
-  outbox_.clear();
-  handler_->on_closed();
-  handler_.reset();
+  opened_ = true;
+  write_next();  // close() may have come during the handshake
+  co_await read_loop();
+  reader_done_ = true;
+  closing_ = true;
+  write_next();  // flush what is queued, then the closing handshake (it also ends a read that still waits)
+  finish_if_done();
 }
 
 template <class NextLayer>
@@ -81,32 +80,30 @@ asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
   co_return true;
 }
 
-// One message into `buffer`; past max_frame_bytes the rest is read and dropped chunk by chunk. True: discarded.
-template <class NextLayer>
-asio::awaitable<std::tuple<beast::error_code, bool>> WebSocketSession<NextLayer>::read_or_discard(beast::flat_buffer& buffer) {
-  constexpr std::size_t kChunk = 64 * 1024;
-  bool discarded = false;
-  do {
-    auto [error, bytes] = co_await ws_.async_read_some(buffer, kChunk, asio::as_tuple(use_awaitable));
-    (void)bytes;
-    if (error) co_return std::make_tuple(error, discarded);
-    if (discarded || buffer.size() > limits_.max_frame_bytes) {
-      discarded = true;
-      buffer.clear();
-      // Closing anyway: stop reading the oversized message; the close handshake drains what is left.
-      if (!limits_.keep_open_on_oversized_frame) co_return std::make_tuple(beast::error_code(websocket::error::message_too_big), true);
-    }
-  } while (!ws_.is_message_done());
-  co_return std::make_tuple(beast::error_code(), discarded);
-}
-
+// Reads message after message until the connection fails or closing_ is set. Past max_frame_bytes the rest of a
+// message is read and dropped chunk by chunk (keep_open_on_oversized_frame) or the connection closes with 1009.
+// One coroutine, no nested ones: an idle connection's read holds a single frame.
 template <class NextLayer>
 asio::awaitable<void> WebSocketSession<NextLayer>::read_loop() {
+  constexpr std::size_t kChunk = 64 * 1024;
   beast::flat_buffer buffer;
   for (;;) {
-    beast::error_code error;
     bool discarded = false;
-    std::tie(error, discarded) = co_await read_or_discard(buffer);
+    beast::error_code error;
+    do {
+      std::size_t bytes = 0;
+      std::tie(error, bytes) = co_await ws_.async_read_some(buffer, kChunk, asio::as_tuple(use_awaitable));
+      if (error) break;
+      if (discarded || buffer.size() > limits_.max_frame_bytes) {
+        discarded = true;
+        buffer.clear();
+        // Closing anyway: stop reading the oversized message; the close handshake drains what is left.
+        if (!limits_.keep_open_on_oversized_frame) {
+          error = websocket::error::message_too_big;
+          break;
+        }
+      }
+    } while (!ws_.is_message_done());
     if (error == websocket::error::message_too_big) {
       if (!closing_) {
         handler_->on_frame_too_large();
@@ -115,12 +112,10 @@ asio::awaitable<void> WebSocketSession<NextLayer>::read_loop() {
       }
       closing_ = true;
       if (close_reason_.empty()) close_reason_ = "frame too large";
-      wake_writer_.cancel();
       co_return;
     }
     if (error) {
       closing_ = true;
-      wake_writer_.cancel();
       co_return;
     }
     if (!closing_ && discarded) {
@@ -134,37 +129,64 @@ asio::awaitable<void> WebSocketSession<NextLayer>::read_loop() {
   }
 }
 
+// Starts the next write if none is in flight: the oldest queued frame, or once closing and flushed, the closing
+// handshake. Every call is on the strand; completions come back to it (the socket's executor is the strand).
 template <class NextLayer>
-asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
-  for (;;) {
-    while (!outbox_.empty()) {
-      // Off the queue before it is written (the copy keeps its bytes alive): enqueue may clear the queue while the
-      // write is in flight (a reader too far behind), and the queue counts only frames still waiting.
-      const SharedFrame frame = outbox_.front();
-      outbox_.pop_front();
-      auto [error, written] = co_await ws_.async_write(asio::buffer(*frame), asio::as_tuple(use_awaitable));
-      (void)written;
-      if (error) {
-        closing_ = true;
-        tcp_layer(ws_.next_layer()).close();  // ends a read that would otherwise wait on a dead peer
-        co_return;
-      }
-    }
-    if (closing_) break;
-    wake_writer_.expires_at(asio::steady_timer::time_point::max());
-    writer_asleep_ = true;
-    co_await wake_writer_.async_wait(asio::as_tuple(use_awaitable));
-    writer_asleep_ = false;
+void WebSocketSession<NextLayer>::write_next() {
+  if (!opened_ || writing_ || writer_done_) return;
+  if (outbox_.empty()) {
+    if (closing_) start_close();
+    return;
   }
-  // Flushed: close the WebSocket politely; this also ends a read loop that is still waiting.
+  // Off the queue before it is written: enqueue may clear the queue while the write is in flight (a reader too far
+  // behind), and the queue counts only frames still waiting.
+  in_flight_ = outbox_.front();
+  outbox_.pop_front();
+  writing_ = true;
+  ws_.async_write(asio::buffer(*in_flight_),
+                  [self = this->shared_from_this()](beast::error_code error, std::size_t) { self->on_written(error); });
+}
+
+template <class NextLayer>
+void WebSocketSession<NextLayer>::on_written(beast::error_code error) {
+  writing_ = false;
+  in_flight_.reset();
+  if (error) {
+    closing_ = true;
+    writer_done_ = true;
+    tcp_layer(ws_.next_layer()).close();  // ends a read that would otherwise wait on a dead peer
+    finish_if_done();
+    return;
+  }
+  write_next();
+}
+
+// Flushed: close the WebSocket politely; this also ends a read loop that is still waiting.
+template <class NextLayer>
+void WebSocketSession<NextLayer>::start_close() {
   websocket::close_reason reason(websocket::close_code::normal);
   if (!close_reason_.empty()) {
     reason.code = close_reason_ == "frame too large" ? websocket::close_code::too_big : websocket::close_code::policy_error;
     reason.reason = close_reason_.substr(0, 120);
   }
+  writing_ = true;
   tcp_layer(ws_.next_layer()).expires_after(std::chrono::seconds(5));
-  co_await ws_.async_close(reason, asio::as_tuple(use_awaitable));
-  tcp_layer(ws_.next_layer()).close();
+  ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {
+    self->writing_ = false;
+    self->writer_done_ = true;
+    tcp_layer(self->ws_.next_layer()).close();
+    self->finish_if_done();
+  });
+}
+
+// Both the reader and the writer are done: the connection is over; tell the handler, once.
+template <class NextLayer>
+void WebSocketSession<NextLayer>::finish_if_done() {
+  if (!reader_done_ || !writer_done_ || closed_) return;
+  closed_ = true;
+  outbox_.clear();
+  handler_->on_closed();
+  handler_.reset();
 }
 
 template <class NextLayer>
@@ -178,9 +200,7 @@ void WebSocketSession<NextLayer>::enqueue(SharedFrame frame) {
   } else {
     outbox_.push_back(std::move(frame));
   }
-  // Only a sleeping writer needs waking: one that is writing looks at the outbox again before it sleeps. (Waking it
-  // anyway cost a timer cancellation and a scheduler round trip for every frame queued behind another.)
-  if (writer_asleep_) wake_writer_.cancel();
+  write_next();
 }
 
 template class WebSocketSession<beast::tcp_stream>;

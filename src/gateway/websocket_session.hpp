@@ -1,5 +1,5 @@
 // gateway/websocket_session.hpp — one player WebSocket connection: owns the socket, its strand, the HTTP upgrade
-// (path check), a reader coroutine and a writer coroutine with a bounded outbox. Knows nothing of the protocol:
+// (path check), a reader coroutine and an on-demand writer with a bounded outbox. Knows nothing of the protocol:
 // frames go to a FrameHandler; frames come in through send(). Plain TCP and TLS share this template.
 #pragma once
 
@@ -115,7 +115,7 @@ template <class NextLayer>
 class WebSocketSession final : public FrameSender, public std::enable_shared_from_this<WebSocketSession<NextLayer>> {
  public:
   WebSocketSession(NextLayer next_layer, const SessionLimits& limits, std::string remote)
-      : ws_(std::move(next_layer)), limits_(limits), remote_(std::move(remote)), wake_writer_(ws_.get_executor()) {}
+      : ws_(std::move(next_layer)), limits_(limits), remote_(std::move(remote)) {}
 
   // Runs the connection to its end on the socket's strand. `make_handler` is called once the upgrade succeeded.
   void start(std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler) {
@@ -133,7 +133,7 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
       if (self->closing_) return;
       self->closing_ = true;
       self->close_reason_ = std::move(reason);
-      self->wake_writer_.cancel();
+      self->write_next();
     });
   }
 
@@ -150,17 +150,24 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
   asio::awaitable<void> run(std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler);
   asio::awaitable<bool> handshake();
   asio::awaitable<void> read_loop();
-  asio::awaitable<std::tuple<beast::error_code, bool>> read_or_discard(beast::flat_buffer& buffer);
-  asio::awaitable<void> write_loop();
   void enqueue(SharedFrame frame);
+  // The writer is a chain of completion handlers, not a coroutine: an idle connection holds no writer frame and no
+  // wake-up timer (about 1 KiB each), and a frame queued to an idle writer is written at once, without a wake-up.
+  void write_next();
+  void on_written(beast::error_code error);
+  void start_close();
+  void finish_if_done();
 
   beast::websocket::stream<NextLayer> ws_;
   SessionLimits limits_;
   std::string remote_;
   std::shared_ptr<FrameHandler> handler_;
   FrameQueue outbox_;                 // frames waiting for the writer, oldest first
-  asio::steady_timer wake_writer_;    // the writer sleeps on it; enqueue/close cancel it
-  bool writer_asleep_ = false;        // the writer waits on wake_writer_ (not writing)
+  SharedFrame in_flight_;             // the frame being written (keeps its bytes alive)
+  bool opened_ = false;               // the upgrade succeeded and the handler exists: the writer may write
+  bool writing_ = false;              // a write or the closing handshake is in flight
+  bool writer_done_ = false;          // the writer will write nothing more (closed politely, or a write failed)
+  bool reader_done_ = false;          // the read loop has ended
   bool closing_ = false;              // no more reads are dispatched; the writer flushes then closes
   bool closed_ = false;               // the socket is done; sends are dropped
   std::string close_reason_;
