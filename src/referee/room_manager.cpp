@@ -1687,18 +1687,48 @@ asio::awaitable<void> RoomManager::checkpoint_all() {
   auto self = shared_from_this();
   // named, not a temporary in the co_await: see recover()
   auto body = [self]() -> asio::awaitable<void> {
-    std::vector<RoomPtr> playing;
+    // Shared by the workers below and this wait; everything runs on the strand.
+    struct Batch {
+      explicit Batch(asio::strand<asio::any_io_executor> strand) : all_done(strand) {}
+      std::vector<RoomPtr> rooms;
+      std::size_t next = 0;       // rooms_[0, next) are taken by a worker
+      std::size_t finished = 0;   // submits answered (or failed)
+      std::size_t workers = 0;    // workers still running
+      asio::steady_timer all_done;  // expires at the deadline; the last worker cancels it
+    };
+    auto batch = std::make_shared<Batch>(self->strand_);
     for (const auto& [id, room] : self->rooms_) {
-      if (room->state == v1::ROOM_STATE_PLAYING && !room->app_session_id.empty()) playing.push_back(room);
+      if (room->state == v1::ROOM_STATE_PLAYING && !room->app_session_id.empty()) batch->rooms.push_back(room);
     }
-    for (const auto& room : playing) {
-      clearnode::SubmitAppStateParams params;
-      params.app_session_id = room->app_session_id;
-      params.allocations = self->allocations(*room);
-      params.session_data = self->session_data(*room);
-      params.intent = clearnode::Intent::operate;
-      params.version = room->version_uncertain ? 0 : ++room->version;
-      co_await self->submit_checkpoint(room, std::move(params), false);
+    auto worker = [self, batch]() -> asio::awaitable<void> {
+      while (batch->next < batch->rooms.size()) {
+        const auto room = batch->rooms[batch->next++];
+        if (room->state == v1::ROOM_STATE_PLAYING && !room->forgotten) {
+          clearnode::SubmitAppStateParams params;
+          params.app_session_id = room->app_session_id;
+          params.allocations = self->allocations(*room);
+          params.session_data = self->session_data(*room);
+          params.intent = clearnode::Intent::operate;
+          params.version = room->version_uncertain ? 0 : ++room->version;
+          co_await self->submit_checkpoint(room, std::move(params), false);
+        }
+        ++batch->finished;
+      }
+      if (--batch->workers == 0) batch->all_done.cancel();
+    };
+    const auto started = Clock::now();
+    batch->all_done.expires_after(self->options_.final_checkpoint_timeout);
+    batch->workers = std::min(batch->rooms.size(), std::max<std::size_t>(self->options_.final_checkpoint_window, 1));
+    for (std::size_t i = 0; i < batch->workers; ++i) asio::co_spawn(self->strand_, worker, asio::detached);
+    // The workers start only once this coroutine waits (they are posted to this strand), so none can have
+    // finished, and cancelled a timer nobody waited on yet, before the wait begins.
+    if (batch->workers > 0) co_await batch->all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (batch->finished < batch->rooms.size()) {
+      self->log(LogLevel::warning,
+                "event=final_checkpoints_unfinished rooms=" + std::to_string(batch->rooms.size() - batch->finished) +
+                    " of=" + std::to_string(batch->rooms.size()) + " waited_ms=" +
+                    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()) +
+                    " detail=\"their moves are journaled: the next start resumes them\"");
     }
     self->flush_journal_outbox();  // the flush below must find every record made on the strand already queued
     co_return;
