@@ -6,6 +6,7 @@
 #include <boost/beast/websocket.hpp>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "gateway/listener.hpp"
 
@@ -97,6 +98,31 @@ TEST_F(TransportTest, EchoesFramesInOrder) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(client.read(), std::to_string(i));
 }
 
+// The reader holds a message in a 256-byte array and spills longer ones to the heap: every size around that edge,
+// up to the 1,024-byte limit, in any order and split into several WebSocket frames, comes through byte for byte.
+TEST_F(TransportTest, MessagesOfEverySizeUpToTheLimitArriveWhole) {
+  Client client(port(), "/play");
+  EXPECT_EQ(client.read(), "hello");
+  auto message_of = [](std::size_t size, char seed) {
+    std::string text(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>(seed + i * 7);
+    return text;
+  };
+  const std::vector<std::size_t> sizes = {1, 255, 256, 257, 1000, 1024, 3, 700, 700, 2, 512, 1};
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const auto text = message_of(sizes[i], static_cast<char>('a' + i));
+    client.ws.write(asio::buffer(text));
+    EXPECT_EQ(client.read(), text) << "message " << i << " of " << sizes[i] << " bytes";
+  }
+  // One message in three frames (200 + 200 + 200 bytes): the reader sees the message, not the frames.
+  const auto fragmented = message_of(600, 'z');
+  for (std::size_t offset = 0; offset < fragmented.size(); offset += 200) {
+    client.ws.write_some(offset + 200 == fragmented.size(), asio::buffer(fragmented.data() + offset, 200));
+  }
+  EXPECT_EQ(client.read(), fragmented);
+  EXPECT_EQ(too_large_->load(), 0);
+}
+
 TEST_F(TransportTest, WrongPathIsRefusedWith404) {
   try {
     Client client(port(), "/ws");
@@ -117,7 +143,9 @@ TEST_F(TransportTest, OversizedFrameClosesWith1009AfterTellingTheHandler) {
   // instead report a broken pipe or reset. Either way the connection is over.
   EXPECT_TRUE(error == websocket::error::closed || error == asio::error::broken_pipe ||
               error == asio::error::connection_reset) << error.message();
-  if (error == websocket::error::closed) EXPECT_EQ(client.ws.reason().code, websocket::close_code::too_big);
+  if (error == websocket::error::closed) {
+    EXPECT_EQ(client.ws.reason().code, websocket::close_code::too_big);
+  }
   // Beast sends the 1009 close itself, so the handler may be told a moment after the client sees it.
   for (int i = 0; i < 200 && too_large_->load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(too_large_->load(), 1);
