@@ -1691,7 +1691,7 @@ asio::awaitable<void> RoomManager::checkpoint_all() {
     struct Batch {
       explicit Batch(asio::strand<asio::any_io_executor> strand) : all_done(strand) {}
       std::vector<RoomPtr> rooms;
-      std::size_t next = 0;       // rooms_[0, next) are taken by a worker
+      std::size_t next = 0;       // rooms[0, next) are taken by a worker
       std::size_t finished = 0;   // submits answered (or failed)
       std::size_t workers = 0;    // workers still running
       asio::steady_timer all_done;  // expires at the deadline; the last worker cancels it
@@ -1720,8 +1720,8 @@ asio::awaitable<void> RoomManager::checkpoint_all() {
     batch->all_done.expires_after(self->options_.final_checkpoint_timeout);
     batch->workers = std::min(batch->rooms.size(), std::max<std::size_t>(self->options_.final_checkpoint_window, 1));
     for (std::size_t i = 0; i < batch->workers; ++i) asio::co_spawn(self->strand_, worker, asio::detached);
-    // The workers start only once this coroutine waits (they are posted to this strand), so none can have
-    // finished, and cancelled a timer nobody waited on yet, before the wait begins.
+    // co_spawn dispatches: on this strand a worker runs at once, up to its first suspension, and may even finish.
+    // Hence the count, not the cancel, decides whether to wait; nothing runs between the check and the wait.
     if (batch->workers > 0) co_await batch->all_done.async_wait(asio::as_tuple(asio::use_awaitable));
     if (batch->finished < batch->rooms.size()) {
       self->log(LogLevel::warning,
