@@ -367,14 +367,17 @@ TEST_P(CrashTest, SigtermDrainsExitsZeroAndTheNextStartResumesTheRest) {
 TEST_P(CrashTest, SigtermWithTheClearNodeDownStillEndsAndTheNextStartResumes) {
   if (GetParam() != Backend::external_devnode) GTEST_SKIP() << "the embedded devnode stops with the server";
   ASSERT_TRUE(start_serve()) << read_text(dir_ / "serve.log");
-  start_bots(100, 50, 4000);  // 20-36 s a game: most are still being played when the drain ends
+  start_bots(100, 50, 4000);  // 20-36 s a game: they are still being played when the drain ends
+  // Until all 50 rooms play: a room still proposing when the node goes is aborted with nothing locked, and the
+  // draining server starts no other (in a clean-clone CI run under ASan, 15 of the 50 were, at 20 playing).
   auto before = metrics_page(admin_);
   for (const auto give_up = std::chrono::steady_clock::now() + 90s;
-       rooms_in(before, "playing") < 20 && std::chrono::steady_clock::now() < give_up && bots_->running();) {
+       rooms_in(before, "playing") < 50 && std::chrono::steady_clock::now() < give_up && bots_->running();) {
     std::this_thread::sleep_for(200ms);
     before = metrics_page(admin_);
   }
-  ASSERT_GT(rooms_in(before, "playing"), 0) << before;
+  const auto playing = static_cast<std::size_t>(rooms_in(before, "playing"));
+  ASSERT_GE(playing, 40u) << before;
   devnode_process_->signal(SIGKILL);
   ASSERT_TRUE(devnode_process_->wait_exit(10s));
   serve_->signal(SIGTERM);
@@ -387,7 +390,7 @@ TEST_P(CrashTest, SigtermWithTheClearNodeDownStillEndsAndTheNextStartResumes) {
   ASSERT_TRUE(start_serve()) << read_text(dir_ / "serve.log");
   const auto summary = bots_summary();
   EXPECT_EQ(summary["wrong_payouts"], 0) << summary.dump();
-  verify_books(40);
+  verify_books(playing);  // every room that was playing is closed in the end, by its game or by a forfeit
   EXPECT_NE(read_text(dir_ / "serve.log").find("end=resumed"), std::string::npos) << "the second start resumed no game";
   serve_->signal(SIGTERM);
   ASSERT_TRUE(serve_->wait_exit(30s));
