@@ -10,9 +10,8 @@
 // read off the strand is the address → rooms index, for LoginOk, under a small mutex.
 #pragma once
 
-#include <chrono>
-
 #include <boost/asio.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>

@@ -258,6 +258,17 @@ class CrashTest : public ::testing::TestWithParam<Backend> {
         dir_ / "bots.log", dir_ / "bots.json");
   }
 
+  // The metrics page once `rooms` rooms play, or after 90 s, or once the bots have ended, whichever comes first.
+  std::string wait_for_rooms_playing(double rooms) {
+    auto page = metrics_page(admin_);
+    for (const auto give_up = std::chrono::steady_clock::now() + 90s;
+         rooms_in(page, "playing") < rooms && std::chrono::steady_clock::now() < give_up && bots_->running();) {
+      std::this_thread::sleep_for(200ms);
+      page = metrics_page(admin_);
+    }
+    return page;
+  }
+
   json bots_summary() {
     EXPECT_TRUE(bots_->wait_exit(240s)) << "the bots did not finish";
     const auto summary = json::parse(read_text(dir_ / "bots.json"), nullptr, false);
@@ -337,12 +348,7 @@ TEST_P(CrashTest, SigtermDrainsExitsZeroAndTheNextStartResumesTheRest) {
   start_bots(100, 50, 1500);  // ~9 s a game: they are still running when the 5 s drain timeout ends
   // Until games are being played (a fixed 3 s was not enough on a fresh CI machine under ASan: 100 bots were
   // logged in but no session had opened yet), then SIGTERM with most of them mid-game.
-  auto before = metrics_page(admin_);
-  for (const auto give_up = std::chrono::steady_clock::now() + 90s;
-       rooms_in(before, "playing") < 20 && std::chrono::steady_clock::now() < give_up && bots_->running();) {
-    std::this_thread::sleep_for(200ms);
-    before = metrics_page(admin_);
-  }
+  const auto before = wait_for_rooms_playing(20);
   ASSERT_GT(rooms_in(before, "playing"), 0) << before;
   serve_->signal(SIGTERM);
   ASSERT_TRUE(serve_->wait_exit(30s)) << "serve did not finish its drain";
@@ -370,12 +376,7 @@ TEST_P(CrashTest, SigtermWithTheClearNodeDownStillEndsAndTheNextStartResumes) {
   start_bots(100, 50, 4000);  // 20-36 s a game: they are still being played when the drain ends
   // Until all 50 rooms play: a room still proposing when the node goes is aborted with nothing locked, and the
   // draining server starts no other (in a clean-clone CI run under ASan, 15 of the 50 were, at 20 playing).
-  auto before = metrics_page(admin_);
-  for (const auto give_up = std::chrono::steady_clock::now() + 90s;
-       rooms_in(before, "playing") < 50 && std::chrono::steady_clock::now() < give_up && bots_->running();) {
-    std::this_thread::sleep_for(200ms);
-    before = metrics_page(admin_);
-  }
+  const auto before = wait_for_rooms_playing(50);
   const auto playing = static_cast<std::size_t>(rooms_in(before, "playing"));
   ASSERT_GE(playing, 40u) << before;
   devnode_process_->signal(SIGKILL);
