@@ -44,7 +44,6 @@ struct RefereeOptions {
   unsigned checkpoint_every_moves = 10;      // 0: only at the end of each game
   std::uint64_t checkpoint_every_ms = 30'000;  // 0: no time-based checkpoints
   std::size_t max_move_bytes = 64;           // a longer move text is MALFORMED_MOVE without reaching the game
-  std::chrono::milliseconds final_checkpoint_timeout{15'000};  // checkpoint_all waits no longer than this
   std::size_t final_checkpoint_window = 64;  // checkpoint_all's submits in flight at once
   std::uint64_t tombstone_ms = 300'000;      // how long a finished room still answers Resume meaningfully
   std::function<std::uint64_t()> now_ms;     // Unix ms; null: the system clock
@@ -97,9 +96,9 @@ class RoomManager final : public gateway::PlayerService, public std::enable_shar
   // Replaces the catalog (SIGHUP). Rooms of a removed or changed type finish under their old rules.
   asio::awaitable<void> reload_catalog(std::vector<RoomType> room_types);
   // Submits the current state of every playing room to the ClearNode and waits for the journal (end of a drain).
-  // The submits run side by side (at most final_checkpoint_window at a time) and the wait is bounded by
-  // final_checkpoint_timeout: with the ClearNode unreachable, a stop must not take one call timeout per room. Rooms
-  // left unconfirmed lose nothing: their moves are in the journal and the next start resumes them.
+  // The submits run side by side (at most final_checkpoint_window at a time): with the ClearNode unreachable each
+  // fails at its call timeout, and a stop must not take one timeout per room in turn. Rooms left unconfirmed lose
+  // nothing: their moves are in the journal and the next start resumes them.
   asio::awaitable<void> checkpoint_all();
   // Cancels every timer and forgets every link; nothing is closed (the journal keeps what a restart needs).
   asio::awaitable<void> shutdown();

@@ -367,8 +367,8 @@ TEST_P(CrashTest, SigtermDrainsExitsZeroAndTheNextStartResumesTheRest) {
 }
 
 // SIGTERM while the ClearNode is gone: the final checkpoints cannot be confirmed, and the stop must still end
-// within a bound (the drain's 5 s, then the final checkpoints side by side, each failing at its 10 s call timeout,
-// all bounded by 15 s) rather than one call timeout per room in turn (20 to 50 rooms: 3 to 8 minutes, as it was).
+// within a bound (the drain's 5 s, then the final checkpoints side by side, each failing at its call timeouts)
+// rather than one call timeout per room in turn (20 to 50 rooms: 3 to 8 minutes, as it was).
 // Nothing is lost: with the node back, the next start resumes the games from the journal and the books balance.
 TEST_P(CrashTest, SigtermWithTheClearNodeDownStillEndsAndTheNextStartResumes) {
   if (GetParam() != Backend::external_devnode) GTEST_SKIP() << "the embedded devnode stops with the server";
