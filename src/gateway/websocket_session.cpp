@@ -14,13 +14,9 @@ using asio::use_awaitable;
 
 namespace {
 
-template <class NextLayer>
-auto& tcp_layer(NextLayer& layer) {
-  if constexpr (std::is_same_v<NextLayer, beast::tcp_stream>) {
-    return layer;
-  } else {
-    return beast::get_lowest_layer(layer);
-  }
+template <class Stream>
+auto& tcp_layer(Stream& stream) {
+  return beast::get_lowest_layer(stream);  // the beast::tcp_stream under the corked layer (and TLS)
 }
 
 }  // namespace
@@ -47,17 +43,18 @@ asio::awaitable<void> WebSocketSession<NextLayer>::run(
 
 template <class NextLayer>
 asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
-  auto& tcp = tcp_layer(ws_.next_layer());
+  auto& tcp = tcp_layer(ws_);
+  auto& transport = ws_.next_layer().next_layer();  // the HTTP upgrade needs no corking
   tcp.expires_after(limits_.handshake_timeout);
   if constexpr (!std::is_same_v<NextLayer, beast::tcp_stream>) {
-    co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::server, use_awaitable);
+    co_await transport.async_handshake(asio::ssl::stream_base::server, use_awaitable);
   }
   beast::flat_buffer buffer;
   http::request<http::string_body> request;
   http::request_parser<http::string_body> parser;
   parser.header_limit(8 * 1024);
   parser.body_limit(0);
-  co_await http::async_read(ws_.next_layer(), buffer, parser, use_awaitable);
+  co_await http::async_read(transport, buffer, parser, use_awaitable);
   request = parser.release();
   if (!websocket::is_upgrade(request) || request.target() != limits_.path) {
     http::response<http::string_body> response{http::status::not_found, request.version()};
@@ -65,7 +62,7 @@ asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
     response.body() = "umpire: WebSocket endpoint is " + limits_.path + "\n";
     response.prepare_payload();
     response.keep_alive(false);
-    co_await http::async_write(ws_.next_layer(), response, use_awaitable);
+    co_await http::async_write(transport, response, use_awaitable);
     co_return false;
   }
   tcp.expires_never();
@@ -184,7 +181,7 @@ void WebSocketSession<NextLayer>::on_written(beast::error_code error) {
   if (error) {
     closing_ = true;
     writer_done_ = true;
-    tcp_layer(ws_.next_layer()).close();  // ends a read that would otherwise wait on a dead peer
+    tcp_layer(ws_).close();  // ends a read that would otherwise wait on a dead peer
     finish_if_done();
     return;
   }
@@ -200,11 +197,11 @@ void WebSocketSession<NextLayer>::start_close() {
     reason.reason = close_reason_.substr(0, 120);
   }
   writing_ = true;
-  tcp_layer(ws_.next_layer()).expires_after(std::chrono::seconds(5));
+  tcp_layer(ws_).expires_after(std::chrono::seconds(5));
   ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {
     self->writing_ = false;
     self->writer_done_ = true;
-    tcp_layer(self->ws_.next_layer()).close();
+    tcp_layer(self->ws_).close();
     self->finish_if_done();
   });
 }

@@ -1,6 +1,7 @@
 // gateway/websocket_session.hpp — one player WebSocket connection: owns the socket, its strand, the HTTP upgrade
 // (path check), a reader coroutine and an on-demand writer with a bounded outbox. Knows nothing of the protocol:
-// frames go to a FrameHandler; frames come in through send(). Plain TCP and TLS share this template.
+// frames go to a FrameHandler; frames come in through send(). Plain TCP and TLS share this template. Beast writes
+// through a CorkedStream, so the messages of one event-loop pass leave in one socket write.
 #pragma once
 
 #include <boost/asio.hpp>
@@ -14,6 +15,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "gateway/corked_stream.hpp"
 
 namespace umpire::gateway {
 
@@ -159,7 +162,7 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
   void start_close();
   void finish_if_done();
 
-  beast::websocket::stream<NextLayer> ws_;
+  beast::websocket::stream<CorkedStream<NextLayer>> ws_;
   SessionLimits limits_;
   std::string remote_;
   std::shared_ptr<FrameHandler> handler_;
