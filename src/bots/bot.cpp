@@ -461,7 +461,9 @@ asio::awaitable<void> Bot::maybe_move() {
   const unsigned seat = *room_->seat;
   if (std::find(room_->to_move.begin(), room_->to_move.end(), seat) == room_->to_move.end()) co_return;
   if (run_.behaviour.think.count() > 0) {
-    co_await sleep(run_.behaviour.think);
+    const auto mean_us = static_cast<std::uint64_t>(std::chrono::microseconds(run_.behaviour.think).count());
+    const std::uint64_t draw = mix(run_.behaviour.seed ^ mix(index_ * 0x9E3779B97F4A7C15ULL + moves_made_));
+    co_await sleep(std::chrono::microseconds(mean_us / 2 + draw % (mean_us + 1)));
     if (!room_ || !room_->mirror || run_.aborting.load()) co_return;
   }
   const auto move = choose_move();

@@ -32,6 +32,12 @@ void LatencyHistogram::record(std::uint64_t value) {
   }
 }
 
+void LatencyHistogram::reset() {
+  for (auto& bucket : buckets_) bucket.store(0, std::memory_order_relaxed);
+  count_.store(0, std::memory_order_relaxed);
+  max_.store(0, std::memory_order_relaxed);
+}
+
 std::uint64_t LatencyHistogram::percentile(double percent) const {
   const std::uint64_t total = count();
   if (total == 0) return 0;

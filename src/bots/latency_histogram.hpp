@@ -13,6 +13,9 @@ namespace umpire::bots {
 class LatencyHistogram {
  public:
   void record(std::uint64_t value);
+  // Forgets every sample (a measurement window opens). Samples recorded while it runs may be kept or lost: they
+  // are at the window's edge either way.
+  void reset();
 
   std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
   std::uint64_t max() const { return max_.load(std::memory_order_relaxed); }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <future>
 #include <iomanip>
 #include <ostream>
@@ -258,6 +259,17 @@ class LoadRun {
     stop_signals.async_wait([this](const boost::system::error_code& error, int) {
       if (!error) stop_signalled_ = true;
     });
+    // SIGUSR1 opens a measurement window: the move RTTs recorded so far (logins, session openings, warm-up) are
+    // forgotten, so the summary's move_rtt_us is that of steady play from the signal on.
+    asio::signal_set window_signal(co_await asio::this_coro::executor, SIGUSR1);
+    std::function<void()> await_window = [&] {
+      window_signal.async_wait([&](const boost::system::error_code& error, int) {
+        if (error) return;
+        context.move_rtt_us.reset();
+        await_window();
+      });
+    };
+    await_window();
     const auto interval = tty_ ? 250ms : 1000ms;
     const auto print_every = tty_ ? 250ms : 5000ms;
     auto last_print = Clock::now();
@@ -310,6 +322,7 @@ class LoadRun {
       }
     }
     stop_signals.cancel();
+    window_signal.cancel();
   }
 
   void collect(const RunContext& context, const std::vector<std::shared_ptr<Bot>>& bots, RunSummary& summary) {

@@ -24,7 +24,10 @@ namespace asio = boost::asio;
 // What the bots do, from the command line.
 struct BotBehaviour {
   std::string url;                          // ws://host:port/play
-  std::chrono::milliseconds think{0};       // pause before each move
+  // Pause before each move: uniform between half and one and a half times this, so that the mean is this and rooms
+  // that started together do not keep moving in the same millisecond (a fixed pause kept a thousand rooms in step,
+  // and the server saw their moves as bursts that no crowd of real players makes).
+  std::chrono::milliseconds think{0};
   unsigned messages_per_second = 40;        // client-side pacing under the gateway's limit (0: none)
   unsigned message_burst = 80;
   std::uint64_t seed = 0;                   // move choices: the same seed replays the same choices per bot

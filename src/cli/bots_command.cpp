@@ -21,7 +21,9 @@ constexpr const char* kUsage =
     "been played or S seconds have passed. With --devnode (dev setups) each bot funds itself there, and the balances\n"
     "read there before and after must show that money was conserved. Exit status 1 if a payout was wrong or\n"
     "conservation failed. --rate paces each bot's messages (default 40/s, under the server's 50/s limit; 0: off).\n"
-    "SIGINT or SIGTERM during play finishes the run early, as if its time were up, and still prints the summary.\n";
+    "--think-ms X: a bot waits before each move between X/2 and 3X/2 ms (uniform), X on average.\n"
+    "SIGINT or SIGTERM during play finishes the run early, as if its time were up, and still prints the summary.\n"
+    "SIGUSR1 forgets the move RTTs recorded so far: the summary's RTT is then that of play from the signal on.\n";
 
 template <class T>
 T number(const ParsedOptions& options, const std::string& name, T min, T max) {

@@ -36,6 +36,18 @@ TEST(LatencyHistogram, SmallValuesAreExactNearestRank) {
   EXPECT_EQ(histogram.max(), 100u);
 }
 
+TEST(LatencyHistogram, ResetForgetsTheSamplesBeforeIt) {
+  LatencyHistogram histogram;
+  for (int i = 0; i < 1000; ++i) histogram.record(50'000);  // a slow start: logins, session openings
+  histogram.reset();
+  EXPECT_EQ(histogram.count(), 0u);
+  EXPECT_EQ(histogram.max(), 0u);
+  for (std::uint64_t v = 1; v <= 100; ++v) histogram.record(v);
+  EXPECT_EQ(histogram.count(), 100u);
+  EXPECT_EQ(histogram.percentile(99), 99u);
+  EXPECT_EQ(histogram.max(), 100u);
+}
+
 TEST(LatencyHistogram, BucketsCoverEveryValueAndStayWithinOnePercent) {
   for (std::uint64_t v : {0ULL, 1ULL, 255ULL, 256ULL, 257ULL, 511ULL, 512ULL, 1000ULL, 123456ULL, 1ULL << 40,
                           (1ULL << 63) + 12345, ~0ULL}) {
