@@ -2,8 +2,8 @@
 // written in one pass of the event loop and hands them to the socket in one write (one `sendmsg`), like TCP_CORK
 // but ended by the event loop rather than a timer.
 //
-// Why: a game's end sends each seat several messages at once (the last MoveApplied, GameOver, SeriesProgress, the
-// next GameState), and the devnode answers a request with a reply and its notifications. Beast writes one message
+// Why: a series game's end sends each seat several messages at once (GameOver, SeriesProgress, the next
+// GameState), and the devnode answers a request with a reply and its notifications. Beast writes one message
 // per write call, and each socket write is a system call that on loopback also runs the receiver's TCP path; it was
 // the largest item of the relay's profile. Writing through Beast keeps Beast the only framer: its control frames
 // (pongs, keep-alive pings, the close) pass through this layer in Beast's own order, so nothing can interleave.
