@@ -177,8 +177,7 @@ class CorkedStream {
       if (sent_error && !error) {
         error = sent_error;
         // As a failed write did before this layer: close the socket, so that a read waiting on a dead peer ends.
-        boost::beast::error_code ignored;
-        boost::beast::get_lowest_layer(inner).socket().close(ignored);
+        boost::beast::close_socket(boost::beast::get_lowest_layer(inner));
       }
       if (error) pending.clear();
       if (held) {

@@ -81,13 +81,12 @@ asio::awaitable<void> Listener::accept_loop() {
       return make(std::move(sender));
     };
     if (tls_) {
-      auto session = std::make_shared<TlsSession>(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_),
+      auto session = std::make_shared<TlsSession>(beast::ssl_stream<asio::ip::tcp::socket>(std::move(socket), *tls_),
                                                   options_.session_limits, remote_text);
       track(session);
       session->start(factory);
     } else {
-      auto session = std::make_shared<PlainSession>(beast::tcp_stream(std::move(socket)), options_.session_limits,
-                                                    remote_text);
+      auto session = std::make_shared<PlainSession>(std::move(socket), options_.session_limits, remote_text);
       track(session);
       session->start(factory);
     }

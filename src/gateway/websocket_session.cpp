@@ -14,9 +14,10 @@ using asio::use_awaitable;
 
 namespace {
 
+// Closes the socket under the corked layer (and TLS): a read or write still waiting fails, and the session ends.
 template <class Stream>
-auto& tcp_layer(Stream& stream) {
-  return beast::get_lowest_layer(stream);  // the beast::tcp_stream under the corked layer (and TLS)
+void close_transport(Stream& stream) {
+  beast::close_socket(beast::get_lowest_layer(stream));
 }
 
 }  // namespace
@@ -43,10 +44,15 @@ asio::awaitable<void> WebSocketSession<NextLayer>::run(
 
 template <class NextLayer>
 asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
-  auto& tcp = tcp_layer(ws_);
   auto& transport = ws_.next_layer().next_layer();  // the HTTP upgrade needs no corking
-  tcp.expires_after(limits_.handshake_timeout);
-  if constexpr (!std::is_same_v<NextLayer, beast::tcp_stream>) {
+  // The whole upgrade (TLS, the HTTP request, the answer) within handshake_timeout: a client that connects and then
+  // says nothing, or too slowly, loses its socket. The timer ends with this coroutine frame.
+  asio::steady_timer deadline(ws_.get_executor());
+  deadline.expires_after(limits_.handshake_timeout);
+  deadline.async_wait([self = this->shared_from_this()](beast::error_code error) {
+    if (!error) close_transport(self->ws_);
+  });
+  if constexpr (!std::is_same_v<NextLayer, asio::ip::tcp::socket>) {
     co_await transport.async_handshake(asio::ssl::stream_base::server, use_awaitable);
   }
   beast::flat_buffer buffer;
@@ -65,7 +71,6 @@ asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
     co_await http::async_write(transport, response, use_awaitable);
     co_return false;
   }
-  tcp.expires_never();
   websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.idle_timeout = limits_.idle_timeout;
   timeouts.keep_alive_pings = true;
@@ -77,6 +82,7 @@ asio::awaitable<bool> WebSocketSession<NextLayer>::handshake() {
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(http::field::server, "umpire"); }));
   co_await ws_.async_accept(request, use_awaitable);
+  deadline.cancel();
   co_return true;
 }
 
@@ -181,7 +187,7 @@ void WebSocketSession<NextLayer>::on_written(beast::error_code error) {
   if (error) {
     closing_ = true;
     writer_done_ = true;
-    tcp_layer(ws_).close();  // ends a read that would otherwise wait on a dead peer
+    close_transport(ws_);  // ends a read that would otherwise wait on a dead peer
     finish_if_done();
     return;
   }
@@ -197,11 +203,15 @@ void WebSocketSession<NextLayer>::start_close() {
     reason.reason = close_reason_.substr(0, 120);
   }
   writing_ = true;
-  tcp_layer(ws_).expires_after(std::chrono::seconds(5));
+  // A peer that never answers the close: Beast gives up after its handshake timeout, here 5 s.
+  websocket::stream_base::timeout timeouts;
+  ws_.get_option(timeouts);
+  timeouts.handshake_timeout = std::chrono::seconds(5);
+  ws_.set_option(timeouts);
   ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {
     self->writing_ = false;
     self->writer_done_ = true;
-    tcp_layer(self->ws_).close();
+    close_transport(self->ws_);
     self->finish_if_done();
   });
 }
@@ -230,7 +240,7 @@ void WebSocketSession<NextLayer>::enqueue(SharedFrame frame) {
   write_next();
 }
 
-template class WebSocketSession<beast::tcp_stream>;
-template class WebSocketSession<beast::ssl_stream<beast::tcp_stream>>;
+template class WebSocketSession<asio::ip::tcp::socket>;
+template class WebSocketSession<beast::ssl_stream<asio::ip::tcp::socket>>;
 
 }  // namespace umpire::gateway

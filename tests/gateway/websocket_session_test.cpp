@@ -45,12 +45,14 @@ class EchoHandler final : public FrameHandler {
 class TransportTest : public ::testing::Test {
  protected:
   static constexpr std::size_t kOutboxFrames = 128;  // above the 100 frames EchoesFramesInOrder can queue at once
+  static constexpr std::chrono::seconds kHandshakeTimeout{2};
 
   void SetUp() override {
     ListenerOptions options;
     options.endpoint = {asio::ip::make_address("127.0.0.1"), 0};
     options.session_limits.max_frame_bytes = 1024;
     options.session_limits.max_outbox_frames = kOutboxFrames;
+    options.session_limits.handshake_timeout = kHandshakeTimeout;
     listener_ = std::make_shared<Listener>(io_, options, nullptr, [too_large = too_large_](auto sender) {
       return std::make_shared<EchoHandler>(std::move(sender), too_large);
     });
@@ -121,6 +123,33 @@ TEST_F(TransportTest, MessagesOfEverySizeUpToTheLimitArriveWhole) {
   }
   EXPECT_EQ(client.read(), fragmented);
   EXPECT_EQ(too_large_->load(), 0);
+}
+
+// A client that connects and never completes the upgrade (says nothing, or stops halfway through its request)
+// loses its socket at the handshake timeout; one that upgraded keeps it past that time.
+TEST_F(TransportTest, AnUpgradeNotFinishedInTimeLosesItsSocketAndAFinishedOneDoesNot) {
+  Client upgraded(port(), "/play");
+  EXPECT_EQ(upgraded.read(), "hello");
+  asio::io_context io;
+  asio::ip::tcp::socket silent(io);
+  asio::ip::tcp::socket halfway(io);
+  silent.connect({asio::ip::make_address("127.0.0.1"), port()});
+  halfway.connect({asio::ip::make_address("127.0.0.1"), port()});
+  asio::write(halfway, asio::buffer(std::string("GET /play HTTP/1.1\r\nHost: 127.0.0.1\r\n")));
+  const auto started = std::chrono::steady_clock::now();
+  for (auto* socket : {&silent, &halfway}) {
+    char byte;
+    boost::system::error_code error;
+    socket->read_some(asio::buffer(&byte, 1), error);  // blocks until the server closes
+    EXPECT_TRUE(error == asio::error::eof || error == asio::error::connection_reset) << error.message();
+  }
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, kHandshakeTimeout - std::chrono::milliseconds(500));
+  EXPECT_LT(waited, kHandshakeTimeout + std::chrono::seconds(10));
+  // The upgraded connection, older than both, is now past the handshake timeout: its deadline was cancelled.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  upgraded.ws.write(asio::buffer(std::string("still here")));
+  EXPECT_EQ(upgraded.read(), "still here");
 }
 
 TEST_F(TransportTest, WrongPathIsRefusedWith404) {
