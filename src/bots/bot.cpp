@@ -461,9 +461,8 @@ asio::awaitable<void> Bot::maybe_move() {
   const unsigned seat = *room_->seat;
   if (std::find(room_->to_move.begin(), room_->to_move.end(), seat) == room_->to_move.end()) co_return;
   if (run_.behaviour.think.count() > 0) {
-    const auto mean_us = static_cast<std::uint64_t>(std::chrono::microseconds(run_.behaviour.think).count());
-    const std::uint64_t draw = mix(run_.behaviour.seed ^ mix(index_ * 0x9E3779B97F4A7C15ULL + moves_made_));
-    co_await sleep(std::chrono::microseconds(mean_us / 2 + draw % (mean_us + 1)));
+    co_await sleep(think_time(run_.behaviour.think,
+                              mix(run_.behaviour.seed ^ mix(index_ * 0x9E3779B97F4A7C15ULL + moves_made_))));
     if (!room_ || !room_->mirror || run_.aborting.load()) co_return;
   }
   const auto move = choose_move();
@@ -587,6 +586,11 @@ asio::awaitable<void> Bot::on_error(std::uint64_t request_id, const v1::Error& e
     }
   }
   count_error(name);
+}
+
+std::chrono::microseconds think_time(std::chrono::milliseconds mean, std::uint64_t draw) {
+  const auto mean_us = static_cast<std::uint64_t>(std::chrono::microseconds(mean).count());
+  return std::chrono::microseconds(mean_us / 2 + draw % (mean_us + 1));
 }
 
 }  // namespace umpire::bots

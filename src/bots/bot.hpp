@@ -25,6 +25,10 @@
 
 namespace umpire::bots {
 
+// One think before a move: uniform from mean/2 to 3·mean/2 by `draw` (any 64-bit value), so the mean is `mean` and
+// rooms that started together drift apart (see BotBehaviour::think).
+std::chrono::microseconds think_time(std::chrono::milliseconds mean, std::uint64_t draw);
+
 class Bot : public std::enable_shared_from_this<Bot> {
  public:
   Bot(RunContext& run, unsigned index, std::shared_ptr<crypto::KeySigner> wallet, asio::any_io_executor executor);

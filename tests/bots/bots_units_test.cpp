@@ -2,8 +2,12 @@
 // book's once-per-game counting, the game budget, room-type choice, conservation and the JSON summary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <random>
 
+#include "bots/bot.hpp"
 #include "bots/game_book.hpp"
 #include "bots/game_budget.hpp"
 #include "bots/latency_histogram.hpp"
@@ -46,6 +50,29 @@ TEST(LatencyHistogram, ResetForgetsTheSamplesBeforeIt) {
   EXPECT_EQ(histogram.count(), 100u);
   EXPECT_EQ(histogram.percentile(99), 99u);
   EXPECT_EQ(histogram.max(), 100u);
+}
+
+// --think-ms X: every think lies in [X/2, 3X/2], they spread over that range, and their mean is X.
+TEST(ThinkTime, SpreadsUniformlyAroundTheMean) {
+  using namespace std::chrono;
+  const milliseconds mean(1000);
+  std::uint64_t state = 12345;
+  double sum_us = 0;
+  std::int64_t lowest = INT64_MAX, highest = 0;
+  constexpr int kDraws = 20000;
+  for (int i = 0; i < kDraws; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;  // any spread of draws will do
+    const auto think = think_time(mean, state).count();
+    ASSERT_GE(think, 500'000);
+    ASSERT_LE(think, 1'500'000);
+    sum_us += static_cast<double>(think);
+    lowest = std::min<std::int64_t>(lowest, think);
+    highest = std::max<std::int64_t>(highest, think);
+  }
+  EXPECT_NEAR(sum_us / kDraws, 1'000'000.0, 10'000.0);
+  EXPECT_LT(lowest, 520'000);   // not a fixed pause: the range is used end to end
+  EXPECT_GT(highest, 1'480'000);
+  EXPECT_EQ(think_time(milliseconds(0), state).count(), 0);
 }
 
 TEST(LatencyHistogram, BucketsCoverEveryValueAndStayWithinOnePercent) {
