@@ -214,6 +214,17 @@ TEST_F(TransportTest, AReaderTooFarBehindIsDisconnectedWithAReason) {
   EXPECT_LT(frames, kOutboxFrames * 4) << "the frames after the queue filled were not sent";
 }
 
+// A close the client starts: the server's answering close frame goes through the corked layer, which must hand it to
+// the socket before the teardown shuts the socket down (without that the client sees the connection drop instead).
+TEST_F(TransportTest, AClientsCloseIsAnsweredBeforeTheSocketIsShutDown) {
+  Client client(port(), "/play");
+  EXPECT_EQ(client.read(), "hello");
+  boost::system::error_code error;
+  client.ws.close(websocket::close_code::going_away, error);
+  EXPECT_FALSE(error) << error.message();
+  EXPECT_EQ(client.ws.reason().code, websocket::close_code::going_away);  // the server echoed the client's code
+}
+
 TEST_F(TransportTest, ListenerCountsOpenConnections) {
   {
     Client a(port(), "/play");
