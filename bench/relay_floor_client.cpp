@@ -5,8 +5,12 @@
 // After a warm-up it measures one steady window: moves relayed, the mover's round trip (send → its own copy back),
 // and the server's CPU (utime+stime from /proc/PID/stat) and RSS. Prints one JSON object on stdout.
 //
+// With --think-ms X the seat whose turn it is first waits a think drawn like `umpire bots --think-ms X` (uniform
+// X/2..3X/2, bots::think_time), so the paced latency run has a floor measured the same way: what loopback, two
+// event loops and this machine's scheduler cost a round trip when the server does nothing but echo.
+//
 // usage: umpire_relay_floor_client --connect 127.0.0.1:PORT --rooms N --server-pid PID
-//                                  [--in-bytes 32] [--warmup-seconds 3] [--seconds 10]
+//                                  [--in-bytes 32] [--think-ms 0] [--warmup-seconds 3] [--seconds 10]
 #include <unistd.h>
 
 #include <array>
@@ -21,10 +25,12 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bots/bot.hpp"
 #include "ws_outbox.hpp"
 
 namespace {
@@ -41,6 +47,7 @@ struct FloorOptions {
   std::string port;
   std::size_t rooms = 1;
   std::size_t in_bytes = 32;
+  std::chrono::milliseconds think{0};
   unsigned warmup_seconds = 3;
   unsigned seconds = 10;
   long server_pid = 0;
@@ -131,8 +138,16 @@ struct FloorRun {
   std::size_t failures = 0;
   bool measuring = false;
   std::uint64_t moves_in_window = 0;
+  std::uint64_t max_rtt_us = 0;
   MicrosHistogram rtt_us;
+  std::mt19937_64 think_draws{0x5eed};
 };
+
+asio::awaitable<void> think(std::chrono::microseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(duration);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
 
 std::shared_ptr<const std::string> move_frame(std::size_t bytes, std::uint64_t seq) {
   auto frame = std::make_shared<std::string>(std::max<std::size_t>(bytes, 8), 'm');
@@ -156,10 +171,14 @@ asio::awaitable<void> play(FloorRun& run, std::size_t index, unsigned seat) {
     if (mine) {
       if (run.measuring) {
         ++run.moves_in_window;
-        run.rtt_us.record(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - room.sent_at).count()));
+        const auto rtt = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - room.sent_at).count());
+        run.rtt_us.record(rtt);
+        run.max_rtt_us = std::max(run.max_rtt_us, rtt);
       }
     } else if (seq != 0 || seat == 0) {
+      // Thinking inside the read loop holds nothing up: the other seat waits for this move.
+      if (run.options.think.count() > 0) co_await think(umpire::bots::think_time(run.options.think, run.think_draws()));
       room.sent_at = Clock::now();
       self->outbox.send(move_frame(run.options.in_bytes, seq + 1), self);
     }
@@ -237,7 +256,11 @@ asio::awaitable<nlohmann::ordered_json> measure(FloorRun& run) {
   out["server_cpu_seconds"] = cpu_s;
   out["server_cpu_us_per_move"] = run.moves_in_window ? cpu_s * 1e6 / static_cast<double>(run.moves_in_window) : 0.0;
   out["server_cpu_utilisation"] = cpu_s / window_s;
-  out["move_rtt_us"] = {{"p50", run.rtt_us.percentile(50)}, {"p99", run.rtt_us.percentile(99)}};
+  out["think_ms"] = run.options.think.count();
+  out["move_rtt_us"] = {{"p50", run.rtt_us.percentile(50)},
+                        {"p90", run.rtt_us.percentile(90)},
+                        {"p99", run.rtt_us.percentile(99)},
+                        {"max", run.max_rtt_us}};
   out["server_vmrss_kib"] = after.rss_kib;
   out["server_vmhwm_kib"] = after.hwm_kib;
   co_return out;
@@ -257,6 +280,8 @@ FloorOptions parse(int argc, char** argv) {
       options.rooms = std::stoul(value);
     } else if (flag == "--in-bytes") {
       options.in_bytes = std::stoul(value);
+    } else if (flag == "--think-ms") {
+      options.think = std::chrono::milliseconds(std::stoul(value));
     } else if (flag == "--warmup-seconds") {
       options.warmup_seconds = static_cast<unsigned>(std::stoul(value));
     } else if (flag == "--seconds") {
@@ -284,7 +309,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& error) {
     std::cerr << "umpire_relay_floor_client: " << error.what()
               << "\nusage: umpire_relay_floor_client --connect HOST:PORT --rooms N --server-pid PID"
-                 " [--in-bytes B] [--warmup-seconds W] [--seconds S]\n";
+                 " [--in-bytes B] [--think-ms X] [--warmup-seconds W] [--seconds S]\n";
     return 2;
   }
   try {
