@@ -166,8 +166,14 @@ struct ClearNodeClient::SessionLane {
 // ---------------------------------------------------------------------------------------------------------------
 // Construction, options, small helpers
 
-std::shared_ptr<ClearNodeClient> ClearNodeClient::create(asio::any_io_executor executor, ClientOptions options) {
-  return std::shared_ptr<ClearNodeClient>(new ClearNodeClient(std::move(executor), std::move(options)));
+std::shared_ptr<ClearNodeClient> ClearNodeClient::create(asio::any_io_executor executor, ClientOptions options,
+                                                         std::shared_ptr<void> executor_owner) {
+  // One control block for every reference, shared_from_this() included, so the owner outlives them all.
+  return std::shared_ptr<ClearNodeClient>(new ClearNodeClient(std::move(executor), std::move(options)),
+                                          [owner = std::move(executor_owner)](ClearNodeClient* client) mutable {
+                                            delete client;
+                                            owner.reset();
+                                          });
 }
 
 ClearNodeClient::ClearNodeClient(asio::any_io_executor executor, ClientOptions options)

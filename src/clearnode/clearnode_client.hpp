@@ -132,7 +132,11 @@ class Subscription {
 class ClearNodeClient : public std::enable_shared_from_this<ClearNodeClient> {
  public:
   // Throws ClearNodeError(invalid_argument) for a bad URL, a missing wallet or an unreadable CA file.
-  static std::shared_ptr<ClearNodeClient> create(asio::any_io_executor executor, ClientOptions options);
+  // `executor_owner`, if given, is what keeps the executor's execution context alive (e.g. a shared io_context):
+  // it is let go only after the client is destroyed, whoever holds the client last, its own coroutines included
+  // (the client's strand reaches into that context when it is destroyed).
+  static std::shared_ptr<ClearNodeClient> create(asio::any_io_executor executor, ClientOptions options,
+                                                 std::shared_ptr<void> executor_owner = nullptr);
   ~ClearNodeClient();
 
   // Starts connecting in the background. Calls made before the link is up wait for it (within their deadline).

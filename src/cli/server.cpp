@@ -266,18 +266,12 @@ asio::awaitable<void> Server::start() {
     logger.log(mapped, "clearnode", std::array{ops::LogField("detail", line)});
   };
   p.clearnode_loop = std::make_unique<OwnLoop>();
-  {
-    // Whoever lets go of the client last (it may be the referee, after this Server is gone) lets go of its loop's
-    // io_context only after the client is destroyed.
-    auto loop_io = p.clearnode_loop->io;
-    auto created = clearnode::ClearNodeClient::create(loop_io->get_executor(), std::move(client));
-    auto* raw = created.get();
-    p.clearnode = std::shared_ptr<clearnode::ClearNodeClient>(
-        raw, [created = std::move(created), loop_io = std::move(loop_io)](clearnode::ClearNodeClient*) mutable {
-          created.reset();
-          loop_io.reset();
-        });
-  }
+  // Whoever lets go of the client last (the referee after this Server is gone, or one of the client's own
+  // coroutines still held by a pending operation) lets go of its loop's io_context only after the client is
+  // destroyed. (An aliasing wrapper around the client did not do: the client's coroutines hold shared_from_this(),
+  // the inner reference, and one of them outlived the io_context at shutdown; found by ASan in the crash tests.)
+  p.clearnode = clearnode::ClearNodeClient::create(p.clearnode_loop->io->get_executor(), std::move(client),
+                                                   p.clearnode_loop->io);
   p.clearnode->start();
   co_await p.clearnode->wait_ready(std::chrono::seconds(30));
   p.logger.info("clearnode_ready", ops::LogField("url", url), ops::LogField("broker", p.clearnode->broker_address().value_or("")));

@@ -77,18 +77,17 @@ asio::awaitable<void> Listener::accept_loop() {
     boost::system::error_code endpoint_error;
     const auto remote = socket.remote_endpoint(endpoint_error);
     const std::string remote_text = endpoint_error ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
-    auto factory = [ticket = std::make_shared<ConnectionTicket>(open_count_), make = make_handler_](std::shared_ptr<FrameSender> sender) {
-      return make(std::move(sender));
-    };
+    // Counted open from here until the session is gone; the session holds the ticket.
+    auto ticket = std::make_shared<ConnectionTicket>(open_count_);
     if (tls_) {
       auto session = std::make_shared<TlsSession>(beast::ssl_stream<asio::ip::tcp::socket>(std::move(socket), *tls_),
                                                   options_.session_limits, remote_text);
       track(session);
-      session->start(factory);
+      session->start(make_handler_, std::move(ticket));
     } else {
       auto session = std::make_shared<PlainSession>(std::move(socket), options_.session_limits, remote_text);
       track(session);
-      session->start(factory);
+      session->start(make_handler_, std::move(ticket));
     }
   }
 }

@@ -121,7 +121,10 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
       : ws_(std::move(next_layer)), limits_(limits), remote_(std::move(remote)) {}
 
   // Runs the connection to its end on the socket's strand. `make_handler` is called once the upgrade succeeded.
-  void start(std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler) {
+  // `connection_ticket`, if any, is held as long as this session lives (the listener counts open connections by it).
+  void start(std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler,
+             std::shared_ptr<void> connection_ticket = nullptr) {
+    connection_ticket_ = std::move(connection_ticket);
     asio::co_spawn(ws_.get_executor(), run(std::move(make_handler)), asio::detached);
   }
 
@@ -174,6 +177,7 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
   bool closing_ = false;              // no more reads are dispatched; the writer flushes then closes
   bool closed_ = false;               // the socket is done; sends are dropped
   std::string close_reason_;
+  std::shared_ptr<void> connection_ticket_;  // see start()
 };
 
 // A bare socket under it, not beast::tcp_stream: that one's two timers cost about 0.5 KiB per connection (measured with

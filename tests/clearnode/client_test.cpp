@@ -157,6 +157,24 @@ class ClientTest : public ::testing::Test {
   std::vector<std::string> notifications;
 };
 
+// The server runs the client on a loop of its own, whose io_context it hands over as the executor's owner. The
+// client's coroutines hold it by shared_from_this(); a pending one may be the last to let go (at shutdown, when the
+// main loop destroys its queued operations), and the context must still be there when the client's strand goes.
+TEST(ClientLifetime, TheExecutorsOwnerIsLetGoOnlyAfterTheLastReferenceIncludingSharedFromThis) {
+  auto loop_io = std::make_shared<asio::io_context>();
+  const std::weak_ptr<asio::io_context> watched = loop_io;
+  ClientOptions options;
+  options.url = "ws://127.0.0.1:9/ws";
+  options.wallet = new_signer();
+  auto client = ClearNodeClient::create(loop_io->get_executor(), options, loop_io);
+  auto held_by_a_coroutine = client->shared_from_this();
+  loop_io.reset();
+  client.reset();  // the owner's reference (the Server's, at shutdown) goes first
+  EXPECT_FALSE(watched.expired()) << "the io_context went while a reference to the client remained";
+  held_by_a_coroutine.reset();
+  EXPECT_TRUE(watched.expired()) << "the io_context outlived the client's last reference";
+}
+
 TEST_F(ClientTest, LifecycleWithPlayersSignaturesOverWs) {
   boot();
   const auto id = create_session(std::string(kProtocol04), 1);
