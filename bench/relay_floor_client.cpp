@@ -143,7 +143,7 @@ struct FloorRun {
   std::mt19937_64 think_draws{0x5eed};
 };
 
-asio::awaitable<void> think(std::chrono::microseconds duration) {
+asio::awaitable<void> sleep_for(Clock::duration duration) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer.expires_after(duration);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -178,7 +178,7 @@ asio::awaitable<void> play(FloorRun& run, std::size_t index, unsigned seat) {
       }
     } else if (seq != 0 || seat == 0) {
       // Thinking inside the read loop holds nothing up: the other seat waits for this move.
-      if (run.options.think.count() > 0) co_await think(umpire::bots::think_time(run.options.think, run.think_draws()));
+      if (run.options.think.count() > 0) co_await sleep_for(umpire::bots::think_time(run.options.think, run.think_draws()));
       room.sent_at = Clock::now();
       self->outbox.send(move_frame(run.options.in_bytes, seq + 1), self);
     }
@@ -215,12 +215,6 @@ asio::awaitable<void> connect_seats(FloorRun& run) {
     ++run.seated;
     asio::co_spawn(executor, play(run, index, seat), asio::detached);
   }
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(duration);
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 asio::awaitable<nlohmann::ordered_json> measure(FloorRun& run) {

@@ -53,9 +53,10 @@ class TransportTest : public ::testing::Test {
     options.session_limits.max_frame_bytes = 1024;
     options.session_limits.max_outbox_frames = kOutboxFrames;
     options.session_limits.handshake_timeout = kHandshakeTimeout;
-    listener_ = std::make_shared<Listener>(io_, options, nullptr, [too_large = too_large_](auto sender) {
-      return std::make_shared<EchoHandler>(std::move(sender), too_large);
-    });
+    listener_ = std::make_shared<Listener>(io_, options, nullptr,
+                                           [too_large = too_large_, capture = factory_capture_](auto sender) {
+                                             return std::make_shared<EchoHandler>(std::move(sender), too_large);
+                                           });
     listener_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -87,6 +88,8 @@ class TransportTest : public ::testing::Test {
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
   std::shared_ptr<std::atomic<int>> too_large_ = std::make_shared<std::atomic<int>>(0);
+  // Held by the handler factory only: each live copy of the factory adds one to its use count.
+  std::shared_ptr<int> factory_capture_ = std::make_shared<int>(0);
   std::shared_ptr<Listener> listener_;
   std::thread thread_;
 };
@@ -238,6 +241,17 @@ TEST_F(TransportTest, ListenerCountsOpenConnections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(listener_->open_connections(), 0u);
+}
+
+// A session calls the handler factory once, after the upgrade, and keeps no copy of it (with its captures) for the
+// rest of the connection: an idle player's memory.
+TEST_F(TransportTest, ASessionKeepsNoCopyOfTheHandlerFactoryOnceItsHandlerIsMade) {
+  Client a(port(), "/play");
+  Client b(port(), "/play");
+  EXPECT_EQ(a.read(), "hello");  // sent by the handler's on_open: the factory has been called
+  EXPECT_EQ(b.read(), "hello");
+  EXPECT_EQ(listener_->open_connections(), 2u);
+  EXPECT_EQ(factory_capture_.use_count(), 2) << "this fixture's and the listener's copy only";
 }
 
 namespace {
