@@ -17,6 +17,7 @@
 #include "bots/bot.hpp"
 #include "bots/devnode_ledger.hpp"
 #include "client/player_client.hpp"
+#include "ops/loop_lag.hpp"
 #include "rooms/registry.hpp"
 
 namespace umpire::bots {
@@ -222,6 +223,13 @@ class LoadRun {
     for (unsigned i = 0; i < options_.bots; ++i) {
       bots.push_back(std::make_shared<Bot>(context, i, wallets[i], io_.get_executor()));
     }
+    // Sampled every millisecond: a stall of the load generator long enough to matter to a move's RTT is seen.
+    auto loop_lag = ops::LoopLagProbe::start(io_.get_executor(), 1ms, [&context](ops::LoopLagProbe::Clock::duration lag) {
+      context.loop_lag_us.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(lag).count()));
+    });
+    // Stopped however this returns: a running probe would keep io_.run() from ever returning.
+    const std::unique_ptr<ops::LoopLagProbe, void (*)(ops::LoopLagProbe*)> stop_loop_lag(
+        loop_lag.get(), [](ops::LoopLagProbe* probe) { probe->stop(); });
     auto finished = std::make_shared<Latch>(control, bots.size());
     auto last_done = std::make_shared<Clock::time_point>(started);
     for (auto& bot : bots) {
@@ -266,6 +274,7 @@ class LoadRun {
       window_signal.async_wait([&](const boost::system::error_code& error, int) {
         if (error) return;
         context.move_rtt_us.reset();
+        context.loop_lag_us.reset();
         await_window();
       });
     };
@@ -337,6 +346,7 @@ class LoadRun {
     summary.moves = context.counters.moves.load();
     summary.move_rtt_us = LatencySummary::of(context.move_rtt_us);
     summary.session_open_us = LatencySummary::of(context.session_open_us);
+    summary.loop_lag_us = LatencySummary::of(context.loop_lag_us);
     summary.payouts_checked = book.payouts_checked;
     summary.wrong_payouts = book.wrong_payouts();
     summary.wrong_payout_examples = book.wrong_payout_examples;

@@ -67,6 +67,7 @@ struct RunContext {
 
   LatencyHistogram move_rtt_us;
   LatencyHistogram session_open_us;
+  LatencyHistogram loop_lag_us;  // how late the bots' event loop runs a due timer (ops/loop_lag.hpp)
   RunCounters counters;
 
   // Finishing: no new games; bots waiting for an opponent leave; games in progress end normally.

@@ -51,6 +51,8 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
   out["moves_per_s"] = rounded(s.moves_per_s(), 1);
   out["move_rtt_us"] = {{"p50", s.move_rtt_us.p50}, {"p90", s.move_rtt_us.p90}, {"p99", s.move_rtt_us.p99},
                         {"max", s.move_rtt_us.max}};
+  out["event_loop_lag_us"] = {{"p50", s.loop_lag_us.p50}, {"p90", s.loop_lag_us.p90}, {"p99", s.loop_lag_us.p99},
+                               {"max", s.loop_lag_us.max}};
   out["session_open_ms"] = {{"p50", ms_of_us(s.session_open_us.p50)},
                             {"p99", ms_of_us(s.session_open_us.p99)},
                             {"max", ms_of_us(s.session_open_us.max)}};
@@ -86,6 +88,8 @@ std::string to_text(const RunSummary& s) {
   out << "\n";
   out << "  moves " << s.moves << " (" << rounded(s.moves_per_s(), 1) << "/s), RTT us p50 " << s.move_rtt_us.p50
       << " p90 " << s.move_rtt_us.p90 << " p99 " << s.move_rtt_us.p99 << " max " << s.move_rtt_us.max << "\n";
+  out << "  the bots' event loop lag us p50 " << s.loop_lag_us.p50 << " p99 " << s.loop_lag_us.p99 << " max "
+      << s.loop_lag_us.max << "\n";
   out << "  session open ms p50 " << ms_of_us(s.session_open_us.p50) << " p99 " << ms_of_us(s.session_open_us.p99)
       << "\n";
   out << "  payouts checked " << s.payouts_checked << ", wrong " << s.wrong_payouts << "\n";

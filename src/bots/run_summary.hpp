@@ -52,6 +52,9 @@ struct RunSummary {
   std::uint64_t moves = 0;            // moves sent by the bots and applied
   LatencySummary move_rtt_us;         // Move sent → its MoveApplied received
   LatencySummary session_open_us;     // SessionProposal received → SessionOpened received
+  // How late the bots' own event loop ran a timer due every millisecond: a tail here is the load generator's, and
+  // is in move_rtt_us too.
+  LatencySummary loop_lag_us;
 
   // Problems.
   std::map<std::string, std::uint64_t> errors;  // by kind: server error code names and the bots' own findings

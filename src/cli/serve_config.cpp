@@ -106,7 +106,8 @@ bool is_decimal(const std::string& text, bool allow_zero) {
 }
 
 void read_server(const Reader& r, ServeConfig& config) {
-  r.only({"listen", "admin_listen", "state_dir", "tls_cert", "tls_key", "drain_timeout_seconds"});
+  r.only({"listen", "admin_listen", "state_dir", "tls_cert", "tls_key", "drain_timeout_seconds",
+          "loop_lag_sample_ms"});
   if (auto v = r.host_port("listen")) config.listen = *v;
   if (auto v = r.string("admin_listen")) config.admin_listen = v->empty() ? std::nullopt : r.host_port("admin_listen");
   if (auto v = r.string("state_dir")) config.state_dir = *v;
@@ -117,6 +118,7 @@ void read_server(const Reader& r, ServeConfig& config) {
            "tls_cert and tls_key go together");
   }
   r.set_duration("drain_timeout_seconds", config.drain_timeout, 0, 86400);
+  r.set_duration("loop_lag_sample_ms", config.loop_lag_sample, 0, 60000);
 }
 
 void read_clearnode(const Reader& r, ServeConfig& config) {

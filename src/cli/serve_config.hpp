@@ -52,6 +52,8 @@ struct ServeConfig {
   std::optional<std::filesystem::path> tls_cert;
   std::optional<std::filesystem::path> tls_key;
   std::chrono::seconds drain_timeout{60};
+  // How often each event loop (the players' and the ClearNode link's) is sampled for lag; 0 = not sampled.
+  std::chrono::milliseconds loop_lag_sample{10};
   // [clearnode] — no url means dev mode: the embedded devnode
   std::optional<std::string> clearnode_url;
   std::optional<std::filesystem::path> clearnode_ca_file;

@@ -14,6 +14,7 @@
 #include "gateway/player_session.hpp"
 #include "journal/journal.hpp"
 #include "ops/admin_server.hpp"
+#include "ops/loop_lag.hpp"
 #include "referee/room_manager.hpp"
 #include "rooms/registry.hpp"
 
@@ -151,6 +152,7 @@ struct Server::Parts {
   std::shared_ptr<gateway::ConnectionRegistry> connections;
   std::shared_ptr<gateway::Listener> listener;
   std::shared_ptr<ops::AdminServer> admin;
+  std::vector<std::shared_ptr<ops::LoopLagProbe>> loop_lag_probes;
   std::shared_ptr<asio::ssl::context> player_tls;
   std::map<std::string, unsigned> asset_decimals;
   std::atomic<bool> ready{false};
@@ -192,6 +194,24 @@ struct Server::Parts {
   }
 };
 
+namespace {
+
+// The loop's lag as a metric: how long a due handler waits for the loop (see ops/loop_lag.hpp). Where a move's
+// latency goes that the referee's own histogram does not show. Null when not sampled.
+std::shared_ptr<ops::LoopLagProbe> sample_loop_lag(ops::Registry& metrics, std::chrono::milliseconds period,
+                                                   const std::string& loop, const asio::any_io_executor& executor) {
+  if (period.count() == 0) return nullptr;
+  auto& histogram = metrics.histogram("umpire_event_loop_lag_seconds",
+                                      "How late an event loop ran a due timer, sampled every loop_lag_sample_ms",
+                                      {{"loop", loop}});
+  return ops::LoopLagProbe::start(executor, period, [&histogram](ops::LoopLagProbe::Clock::duration lag) {
+    histogram.observe_nanoseconds(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(lag).count()));
+  });
+}
+
+}  // namespace
+
 Server::Server(asio::io_context& io, ServeConfig config, crypto::PrivateKey wallet, ops::Logger logger)
     : parts_(std::make_unique<Parts>(io, std::move(config), std::move(wallet), std::move(logger))) {
   auto& p = *parts_;
@@ -228,6 +248,9 @@ Server::Server(asio::io_context& io, ServeConfig config, crypto::PrivateKey wall
 }
 
 Server::~Server() {
+  if (parts_) {
+    for (auto& probe : parts_->loop_lag_probes) probe->stop();  // they record into parts_->metrics
+  }
   // The link's and the devnode's handlers run on their own threads: stop them before what they use is destroyed.
   if (parts_ && parts_->clearnode_loop) parts_->clearnode_loop->join();
   if (parts_ && parts_->devnode_loop) parts_->devnode_loop->join();
@@ -273,6 +296,11 @@ asio::awaitable<void> Server::start() {
   p.clearnode = clearnode::ClearNodeClient::create(p.clearnode_loop->io->get_executor(), std::move(client),
                                                    p.clearnode_loop->io);
   p.clearnode->start();
+  for (auto probe : {sample_loop_lag(p.metrics, p.config.loop_lag_sample, "players", p.io.get_executor()),
+                     sample_loop_lag(p.metrics, p.config.loop_lag_sample, "clearnode",
+                                     p.clearnode_loop->io->get_executor())}) {
+    if (probe) p.loop_lag_probes.push_back(std::move(probe));
+  }
   co_await p.clearnode->wait_ready(std::chrono::seconds(30));
   p.logger.info("clearnode_ready", ops::LogField("url", url), ops::LogField("broker", p.clearnode->broker_address().value_or("")));
 
@@ -375,6 +403,7 @@ asio::awaitable<void> Server::stop() {
     co_await wait_for_connections_to_end(*p.listener, p.logger, "players");
   }
   if (p.admin) p.admin->stop();
+  for (auto& probe : p.loop_lag_probes) probe->stop();
   if (p.referee) co_await p.referee->shutdown();
   if (p.clearnode) co_await p.clearnode->stop();
   if (p.journal) p.journal->flush();

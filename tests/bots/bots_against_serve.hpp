@@ -82,6 +82,10 @@ class BotsAgainstServe : public ::testing::Test {
     EXPECT_GT(summary["moves"].get<std::uint64_t>(), 0u);
     EXPECT_GT(summary["move_rtt_us"]["p50"].get<std::uint64_t>(), 0u);
     EXPECT_GE(summary["move_rtt_us"]["max"].get<std::uint64_t>(), summary["move_rtt_us"]["p99"].get<std::uint64_t>());
+    // The bots sampled their own loop (every millisecond, so any run of a second or more has samples).
+    EXPECT_GE(summary["event_loop_lag_us"]["max"].get<std::uint64_t>(),
+              summary["event_loop_lag_us"]["p99"].get<std::uint64_t>());
+    EXPECT_GT(summary["event_loop_lag_us"]["max"].get<std::uint64_t>(), 0u) << "no sample, or a loop never late";
     // The rake the games announced is exactly what Umpire's balance gained, and what the bots lost.
     EXPECT_EQ(summary["umpire_balance_change"], summary["rake_reported"]) << summary.dump();
     EXPECT_EQ("-" + summary["umpire_balance_change"].get<std::string>(), summary["bots_balance_change"]);

@@ -83,6 +83,9 @@ TEST_F(BotsAgainstServe, AThousandGamesFiveHundredAtOnce) {
   EXPECT_EQ(sample(page, "umpire_sessions_closed_total"), 1000);
   EXPECT_EQ(sample(page, "umpire_moves_relayed_total"), summary["moves"].get<double>());
   EXPECT_EQ(sample(page, "umpire_players_connected"), 0);
+  // Both loops were sampled for lag while the games ran (every 10 ms by default).
+  EXPECT_GT(sample(page, "umpire_event_loop_lag_seconds_count{loop=\"players\"}"), 0);
+  EXPECT_GT(sample(page, "umpire_event_loop_lag_seconds_count{loop=\"clearnode\"}"), 0);
   // And the live page passes promtool's lint (Debian's prometheus package; scripts/deps.sh --test installs it).
   const auto body = page.substr(std::min(page.size(), page.find("\r\n\r\n") + 4));
   std::ofstream(dir_ / "metrics.txt") << body;

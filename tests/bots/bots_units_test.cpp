@@ -391,6 +391,7 @@ TEST(RunSummary, JsonHasTheIssuesFieldsAndExitCodeFollowsPayoutsAndConservation)
   s.moves = 300;
   s.move_rtt_us = {300, 200, 400, 900, 1500};
   s.session_open_us = {40, 2500, 0, 9000, 12000};
+  s.loop_lag_us = {20000, 60, 90, 700, 8000};
   s.errors["disconnected"] = 1;
   s.conservation = Conservation{true, dec("-0.8"), dec("0.8")};
   const auto json = to_json(s);
@@ -402,6 +403,9 @@ TEST(RunSummary, JsonHasTheIssuesFieldsAndExitCodeFollowsPayoutsAndConservation)
   EXPECT_EQ(json["move_rtt_us"]["p90"], 400);
   EXPECT_EQ(json["move_rtt_us"]["p99"], 900);
   EXPECT_EQ(json["move_rtt_us"]["max"], 1500);
+  EXPECT_EQ(json["event_loop_lag_us"]["p50"], 60);
+  EXPECT_EQ(json["event_loop_lag_us"]["p99"], 700);
+  EXPECT_EQ(json["event_loop_lag_us"]["max"], 8000);
   EXPECT_DOUBLE_EQ(json["session_open_ms"]["p50"].get<double>(), 2.5);
   EXPECT_DOUBLE_EQ(json["session_open_ms"]["p99"].get<double>(), 9.0);
   EXPECT_EQ(json["errors"]["disconnected"], 1);

@@ -27,6 +27,17 @@ TEST(ServeConfig, SampleInDeployParses) {
   EXPECT_EQ(config.rooms[0].rake_bps, 100u);
   EXPECT_EQ(config.rooms[1].games_per_session, 0u);
   EXPECT_EQ(config.rooms[1].turn_time, std::chrono::seconds(30)) << "room defaults apply";
+  EXPECT_EQ(config.loop_lag_sample, std::chrono::milliseconds(10));
+}
+
+TEST(ServeConfig, LoopLagSamplingCanBeSetOrTurnedOff) {
+  EXPECT_EQ(parse_serve_config("", "t.toml").loop_lag_sample, std::chrono::milliseconds(10)) << "the default";
+  EXPECT_EQ(parse_serve_config("[server]\nloop_lag_sample_ms = 1\n", "t.toml").loop_lag_sample,
+            std::chrono::milliseconds(1));
+  EXPECT_EQ(parse_serve_config("[server]\nloop_lag_sample_ms = 0\n", "t.toml").loop_lag_sample,
+            std::chrono::milliseconds(0));
+  EXPECT_EQ(error_of("[server]\nloop_lag_sample_ms = -1\n"),
+            "test.toml:2: server.loop_lag_sample_ms: must be between 0 and 60000");
 }
 
 TEST(ServeConfig, EmptyFileIsDevModeWithDefaultCatalog) {
