@@ -21,11 +21,13 @@ class LoopLagProbe : public std::enable_shared_from_this<LoopLagProbe> {
   using Clock = std::chrono::steady_clock;
   using Record = std::function<void(Clock::duration lag)>;
 
-  // Starts sampling on `executor` (the loop's handlers run `record`, one at a time). Runs until stop().
+  // Starts sampling on `executor` and runs until stop(). Its handlers run on a strand of their own, so a loop run by
+  // several threads never runs two of them at once (`record` included).
   static std::shared_ptr<LoopLagProbe> start(const boost::asio::any_io_executor& executor, Clock::duration period,
                                              Record record) {
-    auto probe = std::shared_ptr<LoopLagProbe>(new LoopLagProbe(executor, period, std::move(record)));
-    boost::asio::post(executor, [probe] { probe->arm(); });
+    const boost::asio::any_io_executor strand = boost::asio::make_strand(executor);
+    auto probe = std::shared_ptr<LoopLagProbe>(new LoopLagProbe(strand, period, std::move(record)));
+    boost::asio::post(strand, [probe] { probe->arm(); });
     return probe;
   }
 

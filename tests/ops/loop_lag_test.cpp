@@ -2,6 +2,7 @@
 // stopped probe records nothing more and lets the loop run out of work.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -32,4 +33,22 @@ TEST(LoopLagProbe, AHandlerThatHoldsTheLoopIsSeenAsLagAndStopEndsTheSampling) {
   ASSERT_EQ(lags.size(), 6u) << "nothing is recorded after stop()";
   EXPECT_GE(lags[3], 39ms) << "the sample after the hold-up";
   for (const auto lag : lags) EXPECT_GE(lag, LoopLagProbe::Clock::duration::zero());
+}
+
+TEST(LoopLagProbe, OnALoopRunByTwoThreadsItSamplesAndStopLetsBothThreadsReturn) {
+  asio::io_context io(2);
+  std::atomic<int> samples{0};
+  std::atomic<int> inside{0};
+  std::atomic<bool> overlapped{false};
+  std::shared_ptr<LoopLagProbe> probe;
+  probe = LoopLagProbe::start(io.get_executor(), 1ms, [&](LoopLagProbe::Clock::duration) {
+    if (inside.fetch_add(1) != 0) overlapped = true;  // two records at once: the strand failed
+    if (samples.fetch_add(1) + 1 == 20) probe->stop();
+    inside.fetch_sub(1);
+  });
+  std::thread second([&] { io.run(); });
+  io.run();
+  second.join();
+  EXPECT_EQ(samples.load(), 20) << "nothing is recorded after stop()";
+  EXPECT_FALSE(overlapped.load());
 }
