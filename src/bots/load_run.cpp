@@ -224,9 +224,11 @@ class LoadRun {
       bots.push_back(std::make_shared<Bot>(context, i, wallets[i], io_.get_executor()));
     }
     // Sampled every millisecond: a stall of the load generator long enough to matter to a move's RTT is seen.
-    auto loop_lag = ops::LoopLagProbe::start(io_.get_executor(), 1ms, [&context](ops::LoopLagProbe::Clock::duration lag) {
-      context.loop_lag_us.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(lag).count()));
-    });
+    auto loop_lag =
+        ops::LoopLagProbe::start(io_.get_executor(), 1ms, [&context](ops::LoopLagProbe::Clock::duration lag) {
+          const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(lag).count();
+          context.loop_lag_us.record(static_cast<std::uint64_t>(micros));
+        });
     // Stopped however this returns: a running probe would keep io_.run() from ever returning.
     const std::unique_ptr<ops::LoopLagProbe, void (*)(ops::LoopLagProbe*)> stop_loop_lag(
         loop_lag.get(), [](ops::LoopLagProbe* probe) { probe->stop(); });
