@@ -154,7 +154,6 @@ class WebSocketSession final : public FrameSender, public std::enable_shared_fro
  private:
   asio::awaitable<void> run(std::function<std::shared_ptr<FrameHandler>(std::shared_ptr<FrameSender>)> make_handler);
   asio::awaitable<bool> handshake();
-  asio::awaitable<void> read_loop();
   void enqueue(SharedFrame frame);
   // The writer is a chain of completion handlers, not a coroutine: an idle connection holds no writer frame, no
   // wake-up timer and its wait, no parallel group with the reader (together about 3.5 KiB per connection, measured),
