@@ -743,5 +743,35 @@ TEST_F(GameFlow, OpenEndedSeriesGoesOnUntilASeatLeavesBetweenGames) {
   }());
 }
 
+// Both event loops are sampled for lag by default, and `loop_lag_sample_ms = 0` turns the sampling off entirely
+// (no probe, no series), as deploy/umpire.toml says.
+TEST_F(GameFlow, BothLoopsAreSampledForLagByDefault) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const auto sampled = [this](const std::string& loop) {
+    const std::string text = server->metrics().render();
+    const std::string series = "umpire_event_loop_lag_seconds_count{loop=\"" + loop + "\"} ";
+    const auto at = text.find(series);
+    return at != std::string::npos && text.compare(at + series.size(), 2, "0\n") != 0;
+  };
+  while (!(sampled("players") && sampled("clearnode")) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(sampled("players"));
+  EXPECT_TRUE(sampled("clearnode"));
+}
+
+class GameFlowWithoutLoopLag : public GameFlow {
+ protected:
+  void configure(cli::ServeConfig& config) override {
+    GameFlow::configure(config);
+    config.loop_lag_sample = std::chrono::milliseconds(0);
+  }
+};
+
+TEST_F(GameFlowWithoutLoopLag, NoLoopIsSampled) {
+  std::this_thread::sleep_for(100ms);  // ten default periods
+  EXPECT_EQ(server->metrics().render().find("umpire_event_loop_lag_seconds"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace umpire::testing
