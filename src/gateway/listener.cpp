@@ -22,6 +22,7 @@ struct ConnectionTicket {
 Listener::Listener(asio::io_context& io, ListenerOptions options, std::shared_ptr<asio::ssl::context> tls,
                    HandlerFactory make_handler)
     : io_(io), options_(std::move(options)), tls_(std::move(tls)), make_handler_(std::move(make_handler)),
+      shared_limits_(std::make_shared<const SessionLimits>(options_.session_limits)),
       acceptor_(asio::make_strand(io)) {
   acceptor_.open(options_.endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -29,12 +30,16 @@ Listener::Listener(asio::io_context& io, ListenerOptions options, std::shared_pt
   acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-void Listener::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
+void Listener::start() {
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+  asio::co_spawn(acceptor_.get_executor(), keepalive_loop(), asio::detached);
+}
 
 void Listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
+    self->keepalive_timer_.cancel();
     for (const auto& session : self->live_sessions()) session->close("server stopping");
   });
 }
@@ -61,6 +66,21 @@ void Listener::track(const std::shared_ptr<FrameSender>& session) {
   sessions_.push_back(session);
 }
 
+asio::awaitable<void> Listener::keepalive_loop() {
+  auto self = shared_from_this();
+  const auto period = std::max<std::chrono::milliseconds>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_limits.idle_timeout) / 3,
+      std::chrono::milliseconds(100));
+  while (acceptor_.is_open()) {
+    keepalive_timer_.expires_after(period);
+    auto [error] = co_await keepalive_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (error || !acceptor_.is_open()) co_return;
+    for (const auto& session : live_sessions()) {
+      if (auto lean = std::dynamic_pointer_cast<LeanWebSocketSession>(session)) lean->keepalive_tick();
+    }
+  }
+}
+
 asio::awaitable<void> Listener::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
@@ -82,6 +102,11 @@ asio::awaitable<void> Listener::accept_loop() {
     if (tls_) {
       auto session = std::make_shared<TlsSession>(beast::ssl_stream<asio::ip::tcp::socket>(std::move(socket), *tls_),
                                                   options_.session_limits, remote_text);
+      track(session);
+      session->start(make_handler_, std::move(ticket));
+    } else if (!options_.beast_framing && !options_.session_limits.text_frames &&
+               !options_.session_limits.keep_open_on_oversized_frame) {
+      auto session = std::make_shared<LeanWebSocketSession>(std::move(socket), shared_limits_, remote_text);
       track(session);
       session->start(make_handler_, std::move(ticket));
     } else {

@@ -1,5 +1,7 @@
 // gateway/listener.hpp — accepts TCP connections for the player endpoint, optionally wrapping them in TLS, and
-// gives each a WebSocketSession on its own strand. Owns the acceptor and the connection cap; not the protocol.
+// gives each a session on its own strand: our own framing (LeanWebSocketSession) for plain connections, Beast's
+// (WebSocketSession) for TLS and for what only Beast's does (text frames, staying open past an oversized frame: the
+// devnode). Owns the acceptor and the connection cap; not the protocol.
 #pragma once
 
 #include <atomic>
@@ -7,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "gateway/lean_websocket_session.hpp"
 #include "gateway/websocket_session.hpp"
 
 namespace umpire::gateway {
@@ -15,6 +18,7 @@ struct ListenerOptions {
   asio::ip::tcp::endpoint endpoint;   // port 0 picks a free port (tests)
   SessionLimits session_limits;
   std::size_t max_connections = 50'000;  // beyond this, new sockets are closed at once
+  bool beast_framing = false;  // plain connections through Beast's stream too (tests compare the two)
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
@@ -36,6 +40,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   asio::awaitable<void> accept_loop();
+  // Every third of idle_timeout, a keep-alive tick to each of our own sessions (Beast's have a timer each).
+  asio::awaitable<void> keepalive_loop();
   void track(const std::shared_ptr<FrameSender>& session);
   std::vector<std::shared_ptr<FrameSender>> live_sessions();
 
@@ -43,7 +49,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ListenerOptions options_;
   std::shared_ptr<asio::ssl::context> tls_;
   HandlerFactory make_handler_;
+  std::shared_ptr<const SessionLimits> shared_limits_;  // the lean sessions' one copy
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer keepalive_timer_{acceptor_.get_executor()};  // on the acceptor's strand; cancelled by stop()
   std::shared_ptr<std::atomic<std::size_t>> open_count_ = std::make_shared<std::atomic<std::size_t>>(0);
   std::atomic<std::size_t>& open_connections_ = *open_count_;
   // Every accepted session, so stop() can close them; weak, so a finished session is never kept alive. Sessions

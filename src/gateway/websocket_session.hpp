@@ -1,7 +1,9 @@
-// gateway/websocket_session.hpp — one player WebSocket connection: owns the socket, its strand, the HTTP upgrade
-// (path check), a reader coroutine and an on-demand writer with a bounded outbox. Knows nothing of the protocol:
-// frames go to a FrameHandler; frames come in through send(). Plain TCP and TLS share this template. Beast writes
-// through a CorkedStream, so the messages of one event-loop pass leave in one socket write.
+// gateway/websocket_session.hpp — one WebSocket connection through Beast's stream: owns the socket, its strand, the
+// HTTP upgrade (path check), a reader coroutine and an on-demand writer with a bounded outbox. Knows nothing of the
+// protocol: frames go to a FrameHandler; frames come in through send(). Serves TLS connections and the devnode
+// (text frames, staying open past an oversized frame); plain player connections use LeanWebSocketSession, which
+// holds a fifth of the memory. Beast writes through a CorkedStream, so the messages of one event-loop pass leave in
+// one socket write. Also the interfaces both sessions share (FrameHandler, FrameSender, FrameQueue, SessionLimits).
 #pragma once
 
 #include <boost/asio.hpp>

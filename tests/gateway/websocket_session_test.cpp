@@ -42,7 +42,8 @@ class EchoHandler final : public FrameHandler {
   std::shared_ptr<std::atomic<int>> too_large_;
 };
 
-class TransportTest : public ::testing::Test {
+// Run twice: plain connections through our own framing (LeanWebSocketSession), and through Beast's (WebSocketSession).
+class TransportTest : public ::testing::TestWithParam<bool> {
  protected:
   static constexpr std::size_t kOutboxFrames = 128;  // above the 100 frames EchoesFramesInOrder can queue at once
   static constexpr std::chrono::seconds kHandshakeTimeout{2};
@@ -53,6 +54,7 @@ class TransportTest : public ::testing::Test {
     options.session_limits.max_frame_bytes = 1024;
     options.session_limits.max_outbox_frames = kOutboxFrames;
     options.session_limits.handshake_timeout = kHandshakeTimeout;
+    options.beast_framing = GetParam();
     listener_ = std::make_shared<Listener>(io_, options, nullptr,
                                            [too_large = too_large_, capture = factory_capture_](auto sender) {
                                              return std::make_shared<EchoHandler>(std::move(sender), too_large);
@@ -96,16 +98,17 @@ class TransportTest : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(TransportTest, EchoesFramesInOrder) {
+TEST_P(TransportTest, EchoesFramesInOrder) {
   Client client(port(), "/play");
   EXPECT_EQ(client.read(), "hello");
   for (int i = 0; i < 100; ++i) client.ws.write(asio::buffer(std::to_string(i)));
   for (int i = 0; i < 100; ++i) EXPECT_EQ(client.read(), std::to_string(i));
 }
 
-// The reader holds a message in a 256-byte array and spills longer ones to the heap: every size around that edge,
-// up to the 1,024-byte limit, in any order and split into several WebSocket frames, comes through byte for byte.
-TEST_F(TransportTest, MessagesOfEverySizeUpToTheLimitArriveWhole) {
+// Beast's session holds a message in a 256-byte array and spills longer ones to the heap; ours reads 128 bytes at a
+// time and a long payload straight into the message: every size around those edges, up to the 1,024-byte limit, in
+// any order and split into several WebSocket frames, comes through byte for byte.
+TEST_P(TransportTest, MessagesOfEverySizeUpToTheLimitArriveWhole) {
   Client client(port(), "/play");
   EXPECT_EQ(client.read(), "hello");
   auto message_of = [](std::size_t size, char seed) {
@@ -113,7 +116,8 @@ TEST_F(TransportTest, MessagesOfEverySizeUpToTheLimitArriveWhole) {
     for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>(seed + i * 7);
     return text;
   };
-  const std::vector<std::size_t> sizes = {1, 255, 256, 257, 1000, 1024, 3, 700, 700, 2, 512, 1};
+  const std::vector<std::size_t> sizes = {1, 255, 256, 257, 1000, 1024, 3, 700, 700, 2, 512, 1, 121, 122, 123, 124, 125,
+                                          126, 127, 128, 129, 383, 384, 385, 0};
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const auto text = message_of(sizes[i], static_cast<char>('a' + i));
     client.ws.write(asio::buffer(text));
@@ -130,7 +134,7 @@ TEST_F(TransportTest, MessagesOfEverySizeUpToTheLimitArriveWhole) {
 
 // A client that connects and never completes the upgrade (says nothing, or stops halfway through its request)
 // loses its socket at the handshake timeout; one that upgraded keeps it past that time.
-TEST_F(TransportTest, AnUpgradeNotFinishedInTimeLosesItsSocketAndAFinishedOneDoesNot) {
+TEST_P(TransportTest, AnUpgradeNotFinishedInTimeLosesItsSocketAndAFinishedOneDoesNot) {
   Client upgraded(port(), "/play");
   EXPECT_EQ(upgraded.read(), "hello");
   asio::io_context io;
@@ -155,7 +159,7 @@ TEST_F(TransportTest, AnUpgradeNotFinishedInTimeLosesItsSocketAndAFinishedOneDoe
   EXPECT_EQ(upgraded.read(), "still here");
 }
 
-TEST_F(TransportTest, WrongPathIsRefusedWith404) {
+TEST_P(TransportTest, WrongPathIsRefusedWith404) {
   try {
     Client client(port(), "/ws");
     FAIL() << "upgrade accepted on the wrong path";
@@ -164,7 +168,7 @@ TEST_F(TransportTest, WrongPathIsRefusedWith404) {
   }
 }
 
-TEST_F(TransportTest, OversizedFrameClosesWith1009AfterTellingTheHandler) {
+TEST_P(TransportTest, OversizedFrameClosesWith1009AfterTellingTheHandler) {
   Client client(port(), "/play");
   EXPECT_EQ(client.read(), "hello");
   client.ws.write(asio::buffer(std::string(4096, 'x')));
@@ -183,7 +187,7 @@ TEST_F(TransportTest, OversizedFrameClosesWith1009AfterTellingTheHandler) {
   EXPECT_EQ(too_large_->load(), 1);
 }
 
-TEST_F(TransportTest, CloseFlushesQueuedFramesFirst) {
+TEST_P(TransportTest, CloseFlushesQueuedFramesFirst) {
   Client client(port(), "/play");
   EXPECT_EQ(client.read(), "hello");
   client.ws.write(asio::buffer(std::string("close")));
@@ -195,7 +199,7 @@ TEST_F(TransportTest, CloseFlushesQueuedFramesFirst) {
   EXPECT_EQ(client.ws.reason().reason, "asked to");
 }
 
-TEST_F(TransportTest, AReaderTooFarBehindIsDisconnectedWithAReason) {
+TEST_P(TransportTest, AReaderTooFarBehindIsDisconnectedWithAReason) {
   Client client(port(), "/play");
   EXPECT_EQ(client.read(), "hello");
   // Asks for far more than the outbox and the socket buffers hold, reading nothing: the outbox fills while a write
@@ -219,7 +223,7 @@ TEST_F(TransportTest, AReaderTooFarBehindIsDisconnectedWithAReason) {
 
 // A close the client starts: the server's answering close frame goes through the corked layer, which must hand it to
 // the socket before the teardown shuts the socket down (without that the client sees the connection drop instead).
-TEST_F(TransportTest, AClientsCloseIsAnsweredBeforeTheSocketIsShutDown) {
+TEST_P(TransportTest, AClientsCloseIsAnsweredBeforeTheSocketIsShutDown) {
   Client client(port(), "/play");
   EXPECT_EQ(client.read(), "hello");
   boost::system::error_code error;
@@ -228,7 +232,7 @@ TEST_F(TransportTest, AClientsCloseIsAnsweredBeforeTheSocketIsShutDown) {
   EXPECT_EQ(client.ws.reason().code, websocket::close_code::going_away);  // the server echoed the client's code
 }
 
-TEST_F(TransportTest, ListenerCountsOpenConnections) {
+TEST_P(TransportTest, ListenerCountsOpenConnections) {
   {
     Client a(port(), "/play");
     Client b(port(), "/play");
@@ -245,7 +249,7 @@ TEST_F(TransportTest, ListenerCountsOpenConnections) {
 
 // A session calls the handler factory once, after the upgrade, and keeps no copy of it (with its captures) for the
 // rest of the connection: an idle player's memory.
-TEST_F(TransportTest, ASessionKeepsNoCopyOfTheHandlerFactoryOnceItsHandlerIsMade) {
+TEST_P(TransportTest, ASessionKeepsNoCopyOfTheHandlerFactoryOnceItsHandlerIsMade) {
   Client a(port(), "/play");
   Client b(port(), "/play");
   EXPECT_EQ(a.read(), "hello");  // sent by the handler's on_open: the factory has been called
@@ -253,6 +257,9 @@ TEST_F(TransportTest, ASessionKeepsNoCopyOfTheHandlerFactoryOnceItsHandlerIsMade
   EXPECT_EQ(listener_->open_connections(), 2u);
   EXPECT_EQ(factory_capture_.use_count(), 2) << "this fixture's and the listener's copy only";
 }
+
+INSTANTIATE_TEST_SUITE_P(Framing, TransportTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Beast" : "Own"; });
 
 namespace {
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The official-SDK tests, run by `scripts/dev test`: the vectors are still what the SDK computes; the SDK conformance
 # script against a fresh in-memory devnode; and the crash test (SIGKILL a `--db` devnode mid-stream, restart, check
-# nothing acknowledged was lost and the books balance, then conformance again on the same database).
+# nothing acknowledged was lost and the books balance, then conformance again on the same database); and the player
+# endpoint's own WebSocket framing against Node's `ws` client.
 # Usage: tests/sdk/run.sh PATH_TO_UMPIRE
 set -euo pipefail
 umpire=$(realpath "$1")
@@ -22,6 +23,9 @@ done
 echo "-- SDK conformance against $url"
 node devnode_conformance.mjs "$url"
 kill "$devnode"
+
+echo "-- the player endpoint's WebSocket framing against an independent client (ws)"
+node player_ws_interop.mjs "$umpire"
 
 echo "-- crash safety: SIGKILL a --db devnode mid-stream, 3 rounds"
 node devnode_crash.mjs "$umpire" 3
