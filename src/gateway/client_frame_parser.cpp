@@ -71,8 +71,16 @@ ClientFrameParser::Result ClientFrameParser::fail(Event event, CloseCode code, c
   return result;
 }
 
+// A direct target handed out and not filled (the caller read into its small buffer after all) is taken back.
+void ClientFrameParser::cancel_direct() {
+  if (!direct_outstanding_) return;
+  direct_outstanding_ = false;
+  message_.resize(direct_offset_);
+}
+
 ClientFrameParser::Result ClientFrameParser::parse(char* data, std::size_t size) {
   if (failed_) return fail(failed_event_, failed_code_, failed_, 0);
+  cancel_direct();
   release_delivered();
   std::size_t pos = 0;
   for (;;) {
@@ -160,16 +168,22 @@ ClientFrameParser::Result ClientFrameParser::parse(char* data, std::size_t size)
 }
 
 char* ClientFrameParser::direct_target(std::size_t& size) {
+  cancel_direct();
   if (failed_ || !in_payload_ || is_control(opcode_) || remaining_ < kDirectReadMinimum) return nullptr;
   release_delivered();
   const std::size_t old_size = message_.size();
   size = static_cast<std::size_t>(remaining_);
   message_.resize(old_size + size);  // remaining_ is within max_message_bytes_: checked with the header
   direct_offset_ = static_cast<std::uint32_t>(old_size);
+  direct_outstanding_ = true;
   return message_.data() + old_size;
 }
 
 ClientFrameParser::Result ClientFrameParser::direct_done(std::size_t size) {
+  if (!direct_outstanding_ || size > message_.size() - direct_offset_) {
+    return fail(Event::protocol_error, CloseCode::protocol_error, "direct read outside its target", 0);  // a caller's bug
+  }
+  direct_outstanding_ = false;
   unmask(message_.data() + direct_offset_, size);
   mask_phase_ = static_cast<std::uint8_t>((mask_phase_ + size) & 3);
   remaining_ -= size;

@@ -61,7 +61,8 @@ class ClientFrameParser {
   // buffer: where, and at most how many bytes (just this frame's payload, never the next frame's header). Null when
   // a small read is better (in a header, a control frame, or little left).
   char* direct_target(std::size_t& size);
-  // `size` bytes were read into direct_target(); returns the event they complete, if any (consumed is 0).
+  // `size` bytes were read into direct_target(); returns the event they complete, if any (consumed is 0). A target
+  // not used is taken back by the next parse() or direct_target().
   Result direct_done(std::size_t size);
 
   // Lets go of what the last result's payload pointed into (a message put together here): call once it is used,
@@ -76,6 +77,7 @@ class ClientFrameParser {
   Result finish_frame(std::size_t consumed, std::string_view whole_payload);
   Result fail(Event event, CloseCode code, const char* what, std::size_t consumed);
   void unmask(char* data, std::size_t size);
+  void cancel_direct();
 
   // Ordered and sized to pack: one parser per connection (120 bytes).
   std::string message_;            // a data message that did not arrive whole in one buffer
@@ -94,6 +96,7 @@ class ClientFrameParser {
   bool in_message_ = false;        // a fragmented data message is being put together in message_
   bool message_delivered_ = false; // the last result pointed into message_: clear it first
   bool control_delivered_ = false; // the last result pointed into control_: clear it first
+  bool direct_outstanding_ = false;  // message_ was grown for a direct read that has not been done
   Event failed_event_ = Event::need_more;
   CloseCode failed_code_ = CloseCode::protocol_error;
 };

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstring>
+#include <random>
 #include <vector>
 
 using namespace umpire::gateway;
@@ -265,4 +266,89 @@ TEST(UpgradeKey, MatchesRfc6455sExampleAndRefusesWhatIsNotSixteenBytesOfBase64) 
   EXPECT_EQ(websocket_accept_key("dGhlIHNhbXBsZSBub25jZQ"), "");
   EXPECT_EQ(websocket_accept_key("dGhlIHNhbXBsZSBub25j!Q=="), "");
   EXPECT_EQ(websocket_accept_key("dGhlIHNhbXBsZSBub25jZQ=X"), "");
+}
+
+// Seeded, so a failure repeats: a stream of random messages (some fragmented, with pings between fragments) cut at
+// random places and read partly through direct_target() the way the session reads it gives back every message;
+// random bytes never crash the parser, and an error it reports stays reported.
+TEST(ClientFrameParser, RandomCutsOfAValidStreamGiveEveryMessageAndRandomBytesNeverCrashIt) {
+  std::mt19937 random(20261207);
+  auto below = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
+  for (int round = 0; round < 20; ++round) {
+    std::string stream;
+    std::vector<std::string> sent;
+    for (int m = 0; m < 60; ++m) {
+      std::string body = pattern(below(3000));
+      for (auto& c : body) c = static_cast<char>(c + m);
+      const std::size_t fragments = 1 + below(3);
+      std::size_t offset = 0;
+      for (std::size_t f = 0; f < fragments; ++f) {
+        const bool last = f + 1 == fragments;
+        const std::size_t size = last ? body.size() - offset : below(body.size() - offset + 1);
+        stream += client_frame(f == 0 ? 0x2 : 0x0, std::string_view(body).substr(offset, size), last);
+        offset += size;
+        if (!last && below(2) == 0) stream += client_frame(0x9, "between");
+      }
+      sent.push_back(std::move(body));
+    }
+    ClientFrameParser parser(4096);
+    std::vector<std::string> got;
+    std::string failure;  // the first error, which ends the round
+    auto take = [&](const ClientFrameParser::Result& result) {
+      if (result.event == Event::protocol_error || result.event == Event::too_large) {
+        failure = std::string(result.what) + " after " + std::to_string(got.size()) + " messages";
+      } else if (result.event == Event::message) {
+        got.emplace_back(result.payload);
+      }
+    };
+    std::size_t pos = 0;
+    while (pos < stream.size() && failure.empty()) {
+      std::size_t room = 0;
+      if (char* direct = parser.direct_target(room); direct && below(2) == 0) {
+        const std::size_t n = std::min(room, 1 + below(room));
+        std::memcpy(direct, stream.data() + pos, n);
+        pos += n;
+        take(parser.direct_done(n));
+        continue;
+      }
+      std::string piece = stream.substr(pos, 1 + below(200));  // the session's small buffer, any size
+      pos += piece.size();
+      std::size_t used = 0;
+      while (used < piece.size()) {
+        const auto result = parser.parse(piece.data() + used, piece.size() - used);
+        used += result.consumed;
+        take(result);
+        if (result.event == Event::need_more || !failure.empty()) break;
+      }
+      parser.release_delivered();
+    }
+    ASSERT_EQ(failure, "") << "round " << round;
+    ASSERT_EQ(got.size(), sent.size()) << "round " << round;
+    for (std::size_t i = 0; i < sent.size(); ++i) ASSERT_EQ(got[i], sent[i]) << "round " << round << ", message " << i;
+  }
+  for (int round = 0; round < 5000; ++round) {
+    std::string bytes(below(300), '\0');
+    for (auto& c : bytes) c = static_cast<char>(random());
+    if (!bytes.empty() && below(2) == 0) bytes[0] = static_cast<char>(0x80 | (bytes[0] & 0x0F));  // often a plausible first byte
+    if (bytes.size() > 1 && below(2) == 0) bytes[1] = static_cast<char>(bytes[1] | 0x80);             // and masked
+    ClientFrameParser parser(1024);
+    bool failed = false;
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+      const auto result = parser.parse(bytes.data() + pos, bytes.size() - pos);
+      ASSERT_LE(result.consumed, bytes.size() - pos);
+      pos += result.consumed;
+      if (result.event == Event::protocol_error || result.event == Event::too_large) {
+        failed = true;
+        break;
+      }
+      if (result.event == Event::need_more) break;
+    }
+    if (failed) {
+      std::string more = "\x82\x80\0\0\0\0";
+      EXPECT_TRUE(parser.failed());
+      const auto again = parser.parse(more.data(), more.size()).event;
+      EXPECT_TRUE(again == Event::protocol_error || again == Event::too_large);
+    }
+  }
 }
