@@ -70,8 +70,6 @@ class ClientFrameParser {
   void release_delivered();
 
   bool failed() const { return failed_ != nullptr; }
-  // A data message has begun and not ended (its first fragments are held).
-  bool in_message() const { return in_message_; }
 
  private:
   Result finish_frame(std::size_t consumed, std::string_view whole_payload);
