@@ -2,6 +2,8 @@
 // (file plus flag overrides), the wallet key, the event-loop threads, systemd's notify protocol (READY=1 once the
 // ClearNode is authenticated, the journal open and the listeners bound; STATUS=; WATCHDOG=1), SIGTERM/SIGINT
 // (graceful drain, exit 0) and SIGHUP (reload the room catalog).
+#include <pthread.h>
+
 #include <boost/asio.hpp>
 #include <iostream>
 #include <thread>
@@ -190,7 +192,12 @@ int run_serve_command(const std::vector<std::string>& args) {
     }
     const unsigned threads = parsed.threads ? parsed.threads : std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::thread> workers;
-    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+    for (unsigned i = 1; i < threads; ++i) {
+      workers.emplace_back([&io] {
+        pthread_setname_np(pthread_self(), "umpire-players");  // the main thread runs the same loop as "umpire"
+        io.run();
+      });
+    }
     io.run();
     for (auto& worker : workers) worker.join();
     return exit_code;

@@ -1,6 +1,7 @@
 // The journal: records survive reopening, group commit batches concurrent appends, completions report sequence
 // numbers in order, finished rooms drop out of recovery, and errors are reported rather than swallowed.
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -186,4 +187,17 @@ TEST_F(JournalTest, UnopenablePathIsAClearError) {
   } catch (const JournalError& error) {
     EXPECT_NE(std::string(error.what()).find("no-such-dir"), std::string::npos) << error.what();
   }
+}
+
+// Operators find the writer in `top -H` and perf by its name. The completion runs on the writer thread, so it can
+// read its own name.
+TEST_F(JournalTest, WriterThreadIsNamed) {
+  auto journal = Journal::open(options());
+  std::promise<std::string> name;
+  journal->append({0, "room-1", "move", "x", 0}, [&](std::optional<std::string>, std::uint64_t) {
+    char buffer[16] = {};
+    pthread_getname_np(pthread_self(), buffer, sizeof buffer);
+    name.set_value(buffer);
+  });
+  EXPECT_EQ(name.get_future().get(), "umpire-journal");
 }
