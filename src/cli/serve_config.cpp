@@ -190,13 +190,15 @@ void read_checkpoint(const Reader& r, ServeConfig& config) {
 }
 
 void read_journal(const Reader& r, ServeConfig& config) {
-  r.only({"enabled", "path", "sync"});
+  r.only({"enabled", "path", "sync", "commit_delay_us", "commit_siblings"});
   if (auto v = r.boolean("enabled")) config.journal_enabled = *v;
   if (auto v = r.string("path")) config.journal_path = *v;
   if (auto v = r.string("sync")) {
     if (*v != "full" && *v != "normal") r.fail(r.node("sync"), "sync", "must be \"full\" or \"normal\"");
     config.journal_sync_full = *v == "full";
   }
+  r.set_duration("commit_delay_us", config.journal_commit_delay, 0, 100'000);
+  r.set("commit_siblings", config.journal_commit_siblings, 1, 4096);
 }
 
 RoomTypeConfig read_room(const Reader& r) {

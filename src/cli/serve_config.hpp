@@ -83,6 +83,8 @@ struct ServeConfig {
   bool journal_enabled = true;  // false only for benchmarks of the journal's cost: no crash recovery then
   std::filesystem::path journal_path = "journal.db";  // relative paths are inside state_dir
   bool journal_sync_full = true;
+  std::chrono::microseconds journal_commit_delay{0};  // 0: commit as soon as the last commit is done
+  std::size_t journal_commit_siblings = 8;
   // [[room]]
   std::vector<RoomTypeConfig> rooms;
 

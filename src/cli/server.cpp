@@ -243,6 +243,26 @@ Server::Server(asio::io_context& io, ServeConfig config, crypto::PrivateKey wall
     journal::JournalOptions journal_options;
     journal_options.path = inside(p.config.state_dir, p.config.journal_path);
     journal_options.sync_every_commit = p.config.journal_sync_full;
+    journal_options.commit_delay = p.config.journal_commit_delay;
+    journal_options.commit_siblings = p.config.journal_commit_siblings;
+    // Counted here so that /metrics shows the batching factor (records ÷ commits) an operator tunes the delay by.
+    journal_options.on_commit = [commits = &p.metrics.counter("umpire_journal_commits_total",
+                                                              "Journal transactions committed (one disk sync each)"),
+                                 records = &p.metrics.counter("umpire_journal_records_committed_total",
+                                                              "Journal records made durable"),
+                                 delayed = &p.metrics.counter("umpire_journal_delayed_commits_total",
+                                                              "Journal commits that first waited [journal] commit_delay_us"),
+                                 failed = &p.metrics.counter("umpire_journal_failed_commits_total",
+                                                             "Journal transactions that failed and were rolled back")](
+                                    std::size_t count, bool was_delayed, bool was_failed) {
+      if (was_failed) {
+        failed->increment();
+        return;
+      }
+      commits->increment();
+      records->increment(count);
+      if (was_delayed) delayed->increment();
+    };
     p.journal = journal::Journal::open(journal_options);
   } else {
     p.logger.warning("journal_disabled", ops::LogField("consequence", "a crash or restart loses every game in progress"));

@@ -1,10 +1,12 @@
 // journal/sqlite_journal.cpp — the SQLite implementation of Journal.
 // Threading: appends push onto a queue under a short mutex (no I/O under it); one writer thread owns the write
 // connection, drains the queue into one transaction per batch, commits (the only disk sync), then runs the
-// completions. Reads use their own connection; WAL lets them proceed during a commit.
+// completions. With [journal] commit_delay_us set, a busy writer first waits a little for more (wait_for_siblings).
+// Reads use their own connection; WAL lets them proceed during a commit.
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -110,20 +112,24 @@ class SqliteJournal final : public Journal {
   }
 
   void append(Record record, Completion done) override {
+    bool wake;
     {
       std::lock_guard lock(mutex_);
       queue_.push_back({std::move(record), std::move(done), nullptr});
+      wake = worth_waking();
     }
-    wake_writer_.notify_one();
+    if (wake) wake_writer_.notify_one();
   }
 
   void append_all(std::vector<Entry> entries) override {
     if (entries.empty()) return;
+    bool wake;
     {
       std::lock_guard lock(mutex_);
       for (auto& entry : entries) queue_.push_back({std::move(entry.record), std::move(entry.done), nullptr});
+      wake = worth_waking();
     }
-    wake_writer_.notify_one();
+    if (wake) wake_writer_.notify_one();
   }
 
   void flush() override {
@@ -219,10 +225,12 @@ class SqliteJournal final : public Journal {
     pthread_setname_np(pthread_self(), "umpire-journal");  // what `top -H` and perf show for this thread
     std::deque<Pending> batch;
     for (;;) {
+      bool delayed = false;
       {
         std::unique_lock lock(mutex_);
         wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty() && stopping_) return;
+        delayed = wait_for_siblings(lock);
         // Take records up to the first writer task (which must see them committed), bounded by max_batch.
         while (!queue_.empty() && batch.size() < options_.max_batch) {
           if (queue_.front().writer_task && !batch.empty()) break;
@@ -234,13 +242,35 @@ class SqliteJournal final : public Journal {
       if (batch.size() == 1 && batch.front().writer_task) {
         batch.front().writer_task();
       } else {
-        commit(batch);
+        commit(batch, delayed);
       }
       batch.clear();
     }
   }
 
-  void commit(std::deque<Pending>& batch) {
+  // With commit_delay set and at least commit_siblings records already waiting (they arrived during the last commit,
+  // or in one append_all: the load signal), waits (the lock released) until commit_delay has passed or there is no
+  // reason to wait longer: a full batch, a writer task (flush and shutdown must not wait), stopping. The signal is
+  // what arrived before the wait, not the batch after it, so that the delay does not keep itself going once the
+  // load has fallen. Returns whether it waited.
+  bool wait_for_siblings(std::unique_lock<std::mutex>& lock) {
+    if (options_.commit_delay.count() <= 0 || queue_.size() < options_.commit_siblings) return false;
+    const auto no_reason_to_wait = [&] {
+      return stopping_ || queue_.size() >= options_.max_batch ||
+             std::any_of(queue_.begin(), queue_.end(), [](const Pending& p) { return p.writer_task != nullptr; });
+    };
+    if (no_reason_to_wait()) return false;
+    delaying_ = true;
+    wake_writer_.wait_until(lock, Clock::now() + options_.commit_delay, no_reason_to_wait);
+    delaying_ = false;
+    return true;
+  }
+
+  // Whether an append should wake the writer (mutex_ held). While it waits for siblings, only a full batch
+  // should: a wake-up per append would cost the very context switches the delay is there to save.
+  bool worth_waking() const { return !delaying_ || queue_.size() >= options_.max_batch; }
+
+  void commit(std::deque<Pending>& batch, bool delayed) {
     const auto started = Clock::now();
     std::optional<std::string> error;
     std::vector<std::uint64_t> sequences;
@@ -260,11 +290,13 @@ class SqliteJournal final : public Journal {
     {
       std::lock_guard lock(mutex_);
       stats_.commits += 1;
+      if (delayed) stats_.delayed_commits += 1;
       if (!error) stats_.records_committed += batch.size();
       if (error) stats_.failed_commits += 1;
       stats_.last_commit_error = error;
       stats_.commit_time_total += Clock::now() - started;
     }
+    if (options_.on_commit) options_.on_commit(batch.size(), delayed, error.has_value());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(error, sequences[i]);
     }
@@ -325,6 +357,7 @@ class SqliteJournal final : public Journal {
   mutable std::condition_variable wake_writer_;
   mutable std::deque<Pending> queue_;  // mutable: const reads of an in-memory journal queue writer tasks
   bool stopping_ = false;
+  bool delaying_ = false;  // the writer is waiting for siblings (wait_for_siblings)
   JournalStats stats_;
   std::thread writer_;  // last member: starts after everything it uses exists
 };

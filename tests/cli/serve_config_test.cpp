@@ -28,6 +28,7 @@ TEST(ServeConfig, SampleInDeployParses) {
   EXPECT_EQ(config.rooms[1].games_per_session, 0u);
   EXPECT_EQ(config.rooms[1].turn_time, std::chrono::seconds(30)) << "room defaults apply";
   EXPECT_EQ(config.loop_lag_sample, std::chrono::milliseconds(10));
+  EXPECT_EQ(config.journal_commit_delay, std::chrono::microseconds(0)) << "the sample keeps the default";
 }
 
 TEST(ServeConfig, LoopLagSamplingCanBeSetOrTurnedOff) {
@@ -38,6 +39,19 @@ TEST(ServeConfig, LoopLagSamplingCanBeSetOrTurnedOff) {
             std::chrono::milliseconds(0));
   EXPECT_EQ(error_of("[server]\nloop_lag_sample_ms = -1\n"),
             "test.toml:2: server.loop_lag_sample_ms: must be between 0 and 60000");
+}
+
+TEST(ServeConfig, JournalCommitDelayIsOffUnlessSet) {
+  const auto defaults = parse_serve_config("", "t.toml");
+  EXPECT_EQ(defaults.journal_commit_delay, std::chrono::microseconds(0));
+  EXPECT_EQ(defaults.journal_commit_siblings, 8u);
+  const auto set = parse_serve_config("[journal]\ncommit_delay_us = 1500\ncommit_siblings = 16\n", "t.toml");
+  EXPECT_EQ(set.journal_commit_delay, std::chrono::microseconds(1500));
+  EXPECT_EQ(set.journal_commit_siblings, 16u);
+  EXPECT_EQ(error_of("[journal]\ncommit_delay_us = 200000\n"),
+            "test.toml:2: journal.commit_delay_us: must be between 0 and 100000");
+  EXPECT_EQ(error_of("[journal]\ncommit_siblings = 0\n"),
+            "test.toml:2: journal.commit_siblings: must be between 1 and 4096");
 }
 
 TEST(ServeConfig, EmptyFileIsDevModeWithDefaultCatalog) {

@@ -201,3 +201,105 @@ TEST_F(JournalTest, WriterThreadIsNamed) {
   });
   EXPECT_EQ(name.get_future().get(), "umpire-journal");
 }
+
+// ---- commit_delay: group commit under load ------------------------------------------------------------------------
+// The delay is measured in commits, not in time: which records shared a transaction (on_commit's sizes). Where a
+// test must show that something does not wait out a long delay, the delay is 30 s and the test's bound 10 s, so
+// the bound guards a hang rather than timing anything.
+
+namespace {
+
+struct CommitLog {
+  std::mutex mutex;
+  std::vector<std::pair<std::size_t, bool>> commits;  // records, delayed
+};
+
+JournalOptions with_delay(JournalOptions options, std::chrono::microseconds delay, std::size_t siblings,
+                          CommitLog& log) {
+  options.commit_delay = delay;
+  options.commit_siblings = siblings;
+  options.on_commit = [&log](std::size_t records, bool delayed, bool failed) {
+    EXPECT_FALSE(failed);
+    std::lock_guard lock(log.mutex);
+    log.commits.emplace_back(records, delayed);
+  };
+  return options;
+}
+
+// Appends without waiting; the returned future is ready once the record is durable.
+std::future<void> append_async(Journal& journal, const std::string& payload) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto future = done->get_future();
+  journal.append({0, "r", "move", payload, 0}, [done](std::optional<std::string> error, std::uint64_t) {
+    if (error) done->set_exception(std::make_exception_ptr(JournalError(*error)));
+    else done->set_value();
+  });
+  return future;
+}
+
+}  // namespace
+
+TEST_F(JournalTest, CommitDelayGathersRecordsOnceSiblingsAreWaiting) {
+  CommitLog log;
+  auto journal = Journal::open(with_delay(options(), std::chrono::milliseconds(500), 3, log));
+  // Three records queued at once reach commit_siblings: the writer waits, and the two appended during the wait
+  // share the transaction.
+  std::vector<std::future<void>> done;
+  std::vector<Journal::Entry> burst;
+  for (int i = 0; i < 3; ++i) {
+    auto promise = std::make_shared<std::promise<void>>();
+    done.push_back(promise->get_future());
+    burst.push_back({{0, "r", "move", "burst-" + std::to_string(i), 0},
+                     [promise](std::optional<std::string>, std::uint64_t) { promise->set_value(); }});
+  }
+  journal->append_all(std::move(burst));
+  done.push_back(append_async(*journal, "during-1"));
+  done.push_back(append_async(*journal, "during-2"));
+  for (auto& future : done) future.get();
+  // A lone record afterwards is below commit_siblings: committed without waiting.
+  append_and_wait(*journal, {0, "r", "move", "lone", 0});
+  std::lock_guard lock(log.mutex);
+  ASSERT_EQ(log.commits.size(), 2u);
+  EXPECT_EQ(log.commits[0], std::make_pair(std::size_t{5}, true));
+  EXPECT_EQ(log.commits[1], std::make_pair(std::size_t{1}, false));
+  EXPECT_EQ(journal->stats().delayed_commits, 1u);
+  const auto records = journal->read_room("r");
+  ASSERT_EQ(records.size(), 6u);
+  EXPECT_EQ(records[4].payload, "during-2") << "order is kept";
+}
+
+TEST_F(JournalTest, CommitDelayWaitsForNothingBelowSiblings) {
+  CommitLog log;
+  auto journal = Journal::open(with_delay(options(), std::chrono::seconds(30), 8, log));
+  for (int i = 0; i < 5; ++i) {
+    auto done = append_async(*journal, std::to_string(i));
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "a lone record must not wait";
+  }
+  EXPECT_EQ(journal->stats().delayed_commits, 0u);
+  EXPECT_EQ(journal->stats().commits, 5u);
+}
+
+TEST_F(JournalTest, CommitDelayEndsAtAFullBatchAFlushOrShutdown) {
+  CommitLog log;
+  auto options_with_delay = with_delay(options(), std::chrono::seconds(30), 1, log);
+  options_with_delay.max_batch = 3;
+  auto journal = Journal::open(options_with_delay);
+  // A full batch: the writer stops waiting as soon as max_batch records are queued.
+  std::vector<std::future<void>> batch;
+  for (int i = 0; i < 3; ++i) batch.push_back(append_async(*journal, "full-" + std::to_string(i)));
+  for (auto& done : batch) ASSERT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  // A flush: it must not wait out the delay of the record queued before it.
+  auto lone = append_async(*journal, "lone");
+  auto flushed = std::async(std::launch::async, [&] { journal->flush(); });
+  ASSERT_EQ(flushed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(lone.wait_for(std::chrono::seconds(0)), std::future_status::ready) << "flushed means committed";
+  // Shutdown: the destructor commits what is queued and returns without waiting out the delay.
+  auto last = append_async(*journal, "last");
+  auto closed = std::async(std::launch::async, [&] { journal.reset(); });
+  ASSERT_EQ(closed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(last.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  const auto reopened = Journal::open(options());
+  EXPECT_EQ(reopened->read_all().size(), 5u);
+  std::lock_guard lock(log.mutex);
+  EXPECT_GE(log.commits.size(), 3u);
+}
