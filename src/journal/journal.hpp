@@ -43,8 +43,9 @@ struct JournalOptions {
   // Group commit under load (after PostgreSQL's commit_delay and commit_siblings): when at least `commit_siblings`
   // records are already waiting as the writer turns to its next commit (they arrived during the last one), it
   // waits up to `commit_delay` for more before committing, so a busy journal pays one disk sync for more records.
-  // Those appends wait up to commit_delay longer for their completion. Zero (the default) never waits; a lightly
-  // loaded journal, where fewer records than commit_siblings arrive during a commit, does not wait either way.
+  // Those appends wait up to commit_delay longer for their completion. Zero (this struct's default) never waits;
+  // `umpire serve` sets 1 ms unless configured. A lightly loaded journal, where fewer records than commit_siblings
+  // arrive during a commit, does not wait either way.
   std::chrono::microseconds commit_delay{0};
   std::size_t commit_siblings = 8;
   // Called on the writer thread after each commit (records in it, whether it waited for commit_delay, whether it

@@ -83,12 +83,12 @@ TEST_F(BotsAgainstServe, AThousandGamesFiveHundredAtOnce) {
   EXPECT_EQ(sample(page, "umpire_sessions_closed_total"), 1000);
   EXPECT_EQ(sample(page, "umpire_moves_relayed_total"), summary["moves"].get<double>());
   EXPECT_EQ(sample(page, "umpire_players_connected"), 0);
-  // The journal's counters: every relayed move is a record, group commit shares transactions between them (500
-  // games at once), and the opt-in commit delay is off by default.
+  // The journal's counters: every relayed move is a record, and group commit shares transactions between them
+  // (500 games at once).
   EXPECT_GE(sample(page, "umpire_journal_records_committed_total"), summary["moves"].get<double>());
   EXPECT_GT(sample(page, "umpire_journal_commits_total"), 0);
   EXPECT_LT(sample(page, "umpire_journal_commits_total"), sample(page, "umpire_journal_records_committed_total"));
-  EXPECT_EQ(sample(page, "umpire_journal_delayed_commits_total"), 0);
+  EXPECT_LE(sample(page, "umpire_journal_delayed_commits_total"), sample(page, "umpire_journal_commits_total"));
   // Both loops were sampled for lag while the games ran (every 10 ms by default).
   EXPECT_GT(sample(page, "umpire_event_loop_lag_seconds_count{loop=\"players\"}"), 0);
   EXPECT_GT(sample(page, "umpire_event_loop_lag_seconds_count{loop=\"clearnode\"}"), 0);

@@ -28,7 +28,7 @@ TEST(ServeConfig, SampleInDeployParses) {
   EXPECT_EQ(config.rooms[1].games_per_session, 0u);
   EXPECT_EQ(config.rooms[1].turn_time, std::chrono::seconds(30)) << "room defaults apply";
   EXPECT_EQ(config.loop_lag_sample, std::chrono::milliseconds(10));
-  EXPECT_EQ(config.journal_commit_delay, std::chrono::microseconds(0)) << "the sample keeps the default";
+  EXPECT_EQ(config.journal_commit_delay, std::chrono::microseconds(1000)) << "the sample shows the default";
 }
 
 TEST(ServeConfig, LoopLagSamplingCanBeSetOrTurnedOff) {
@@ -41,13 +41,15 @@ TEST(ServeConfig, LoopLagSamplingCanBeSetOrTurnedOff) {
             "test.toml:2: server.loop_lag_sample_ms: must be between 0 and 60000");
 }
 
-TEST(ServeConfig, JournalCommitDelayIsOffUnlessSet) {
+TEST(ServeConfig, JournalCommitDelayDefaultsToAMillisecondAndCanBeTurnedOff) {
   const auto defaults = parse_serve_config("", "t.toml");
-  EXPECT_EQ(defaults.journal_commit_delay, std::chrono::microseconds(0));
+  EXPECT_EQ(defaults.journal_commit_delay, std::chrono::microseconds(1000));
   EXPECT_EQ(defaults.journal_commit_siblings, 8u);
   const auto set = parse_serve_config("[journal]\ncommit_delay_us = 1500\ncommit_siblings = 16\n", "t.toml");
   EXPECT_EQ(set.journal_commit_delay, std::chrono::microseconds(1500));
   EXPECT_EQ(set.journal_commit_siblings, 16u);
+  EXPECT_EQ(parse_serve_config("[journal]\ncommit_delay_us = 0\n", "t.toml").journal_commit_delay,
+            std::chrono::microseconds(0));
   EXPECT_EQ(error_of("[journal]\ncommit_delay_us = 200000\n"),
             "test.toml:2: journal.commit_delay_us: must be between 0 and 100000");
   EXPECT_EQ(error_of("[journal]\ncommit_siblings = 0\n"),
