@@ -83,11 +83,11 @@ struct ServeConfig {
   bool journal_enabled = true;  // false only for benchmarks of the journal's cost: no crash recovery then
   std::filesystem::path journal_path = "journal.db";  // relative paths are inside state_dir
   bool journal_sync_full = true;
-  // Group commit under load: see JournalOptions::commit_delay. On by default: it waits only when commits already
-  // carry commit_siblings records (at 1,000 rooms with thinking players it never did), and there it cut the
-  // server's CPU per move by about a fifth (BENCHMARKS.md). 0 turns it off.
+  // Group commit under load: see JournalOptions::commit_delay. On by default: it waits only while commit_siblings
+  // records keep arriving during each commit (with 1,000 thinking players, on 2 commits in 13,000), and there it
+  // cut the journal writer's CPU per move by about two fifths (BENCHMARKS.md). 0 turns it off.
   std::chrono::microseconds journal_commit_delay{1000};
-  std::size_t journal_commit_siblings = 8;
+  std::size_t journal_commit_siblings = 4;
   // [[room]]
   std::vector<RoomTypeConfig> rooms;
 

@@ -41,13 +41,14 @@ struct JournalOptions {
   bool sync_every_commit = true;       // synchronous=FULL (survives power loss) vs NORMAL (survives a crash)
   std::size_t max_batch = 4096;        // records per transaction at most
   // Group commit under load (after PostgreSQL's commit_delay and commit_siblings): when at least `commit_siblings`
-  // records are already waiting as the writer turns to its next commit (they arrived during the last one), it
-  // waits up to `commit_delay` for more before committing, so a busy journal pays one disk sync for more records.
+  // records are already waiting as the writer turns to its next commit (they arrived during the last one), and
+  // were at the commit before too, it waits up to `commit_delay` for more before committing, so a busy journal
+  // pays one disk sync for more records.
   // Those appends wait up to commit_delay longer for their completion. Zero (this struct's default) never waits;
   // `umpire serve` sets 1 ms unless configured. A lightly loaded journal, where fewer records than commit_siblings
   // arrive during a commit, does not wait either way.
   std::chrono::microseconds commit_delay{0};
-  std::size_t commit_siblings = 8;
+  std::size_t commit_siblings = 4;
   // Called on the writer thread after each commit (records in it, whether it waited for commit_delay, whether it
   // failed): the server counts commits for /metrics, where the batching factor shows. Must not block.
   std::function<void(std::size_t records, bool delayed, bool failed)> on_commit;

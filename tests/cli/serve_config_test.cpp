@@ -44,7 +44,7 @@ TEST(ServeConfig, LoopLagSamplingCanBeSetOrTurnedOff) {
 TEST(ServeConfig, JournalCommitDelayDefaultsToAMillisecondAndCanBeTurnedOff) {
   const auto defaults = parse_serve_config("", "t.toml");
   EXPECT_EQ(defaults.journal_commit_delay, std::chrono::microseconds(1000));
-  EXPECT_EQ(defaults.journal_commit_siblings, 8u);
+  EXPECT_EQ(defaults.journal_commit_siblings, 4u);
   const auto set = parse_serve_config("[journal]\ncommit_delay_us = 1500\ncommit_siblings = 16\n", "t.toml");
   EXPECT_EQ(set.journal_commit_delay, std::chrono::microseconds(1500));
   EXPECT_EQ(set.journal_commit_siblings, 16u);

@@ -237,35 +237,67 @@ std::future<void> append_async(Journal& journal, const std::string& payload) {
   return future;
 }
 
+// Holds the writer thread: the entry's completion (which runs on the writer) blocks until release(). While it is
+// held, what the test appends waits in the queue, as records arriving during a commit do.
+class WriterHold {
+ public:
+  Journal::Entry entry(const std::string& payload) {
+    return {{0, "r", "move", payload, 0}, [this](std::optional<std::string>, std::uint64_t) {
+              holding_.set_value();
+              released_.get_future().wait();
+            }};
+  }
+  void wait_until_held() { holding_.get_future().wait(); }
+  void release() { released_.set_value(); }
+
+ private:
+  std::promise<void> holding_;
+  std::promise<void> released_;
+};
+
+// `count` records in one append_all, the first of them completing through `hold` when one is given.
+void append_burst(Journal& journal, const std::string& name, int count, WriterHold* hold = nullptr) {
+  std::vector<Journal::Entry> burst;
+  for (int i = 0; i < count; ++i) {
+    const auto payload = name + "-" + std::to_string(i);
+    burst.push_back(i == 0 && hold ? hold->entry(payload) : Journal::Entry{{0, "r", "move", payload, 0}, {}});
+  }
+  journal.append_all(std::move(burst));
+}
+
 }  // namespace
 
-TEST_F(JournalTest, CommitDelayGathersRecordsOnceSiblingsAreWaiting) {
+TEST_F(JournalTest, CommitDelayWaitsOnlyWhenSiblingsWaitedTwiceInARow) {
   CommitLog log;
   auto journal = Journal::open(with_delay(options(), std::chrono::milliseconds(500), 3, log));
-  // Three records queued at once reach commit_siblings: the writer waits, and the two appended during the wait
-  // share the transaction.
-  std::vector<std::future<void>> done;
-  std::vector<Journal::Entry> burst;
-  for (int i = 0; i < 3; ++i) {
-    auto promise = std::make_shared<std::promise<void>>();
-    done.push_back(promise->get_future());
-    burst.push_back({{0, "r", "move", "burst-" + std::to_string(i), 0},
-                     [promise](std::optional<std::string>, std::uint64_t) { promise->set_value(); }});
-  }
-  journal->append_all(std::move(burst));
-  done.push_back(append_async(*journal, "during-1"));
-  done.push_back(append_async(*journal, "during-2"));
-  for (auto& future : done) future.get();
+  // "a" alone: below commit_siblings. Held in its completion, while three records queue up behind it.
+  WriterHold after_a, after_first_burst;
+  journal->append_all([&] {
+    std::vector<Journal::Entry> one;
+    one.push_back(after_a.entry("a"));
+    return one;
+  }());
+  after_a.wait_until_held();
+  append_burst(*journal, "first", 3, &after_first_burst);
+  after_a.release();
+  // Three waiting once: committed at once (one long queue may be a slow sync). Held again, three more queue up.
+  after_first_burst.wait_until_held();
+  append_burst(*journal, "second", 3);
+  after_first_burst.release();
+  // Three waiting twice in a row: the writer waits, and the two appended meanwhile share the transaction.
+  auto during = append_async(*journal, "during-1");
+  auto last = append_async(*journal, "during-2");
+  during.get();
+  last.get();
   // A lone record afterwards is below commit_siblings: committed without waiting.
   append_and_wait(*journal, {0, "r", "move", "lone", 0});
   std::lock_guard lock(log.mutex);
-  ASSERT_EQ(log.commits.size(), 2u);
-  EXPECT_EQ(log.commits[0], std::make_pair(std::size_t{5}, true));
-  EXPECT_EQ(log.commits[1], std::make_pair(std::size_t{1}, false));
+  using Commit = std::pair<std::size_t, bool>;
+  EXPECT_EQ(log.commits, (std::vector<Commit>{{1, false}, {3, false}, {5, true}, {1, false}}));
   EXPECT_EQ(journal->stats().delayed_commits, 1u);
   const auto records = journal->read_room("r");
-  ASSERT_EQ(records.size(), 6u);
-  EXPECT_EQ(records[4].payload, "during-2") << "order is kept";
+  ASSERT_EQ(records.size(), 10u);
+  EXPECT_EQ(records[8].payload, "during-2") << "order is kept";
 }
 
 TEST_F(JournalTest, CommitDelayWaitsForNothingBelowSiblings) {
@@ -284,10 +316,17 @@ TEST_F(JournalTest, CommitDelayEndsAtAFullBatchAFlushOrShutdown) {
   auto options_with_delay = with_delay(options(), std::chrono::seconds(30), 1, log);
   options_with_delay.max_batch = 3;
   auto journal = Journal::open(options_with_delay);
-  // A full batch: the writer stops waiting as soon as max_batch records are queued.
-  std::vector<std::future<void>> batch;
-  for (int i = 0; i < 3; ++i) batch.push_back(append_async(*journal, "full-" + std::to_string(i)));
-  for (auto& done : batch) ASSERT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  // One record waiting at two commits in a row (commit_siblings = 1) starts a 30 s wait...
+  WriterHold hold;
+  append_burst(*journal, "a", 1, &hold);
+  hold.wait_until_held();
+  auto b = append_async(*journal, "b");
+  hold.release();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // most likely waiting by now; either way must pass
+  // ...which a full batch ends: the writer stops waiting as soon as max_batch records are queued.
+  auto c = append_async(*journal, "c");
+  auto d = append_async(*journal, "d");
+  for (auto* done : {&b, &c, &d}) ASSERT_EQ(done->wait_for(std::chrono::seconds(10)), std::future_status::ready);
   // A flush: it must not wait out the delay of the record queued before it.
   auto lone = append_async(*journal, "lone");
   auto flushed = std::async(std::launch::async, [&] { journal->flush(); });
@@ -299,7 +338,5 @@ TEST_F(JournalTest, CommitDelayEndsAtAFullBatchAFlushOrShutdown) {
   ASSERT_EQ(closed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   ASSERT_EQ(last.wait_for(std::chrono::seconds(0)), std::future_status::ready);
   const auto reopened = Journal::open(options());
-  EXPECT_EQ(reopened->read_all().size(), 5u);
-  std::lock_guard lock(log.mutex);
-  EXPECT_GE(log.commits.size(), 3u);
+  EXPECT_EQ(reopened->read_all().size(), 6u);
 }
