@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <iterator>
+#include <limits>
 #include <string>
 
 namespace umpire::wire {
@@ -29,16 +33,35 @@ bool accumulate(Int128& acc, std::string_view digits) {
 
 }  // namespace
 
+namespace {
+
+// Appends the digits of a non-negative value, padded with zeros to at least min_digits. Works in 64-bit chunks of
+// 19 digits (at most two 128-bit divisions) rather than a 128-bit division per digit: printing amounts that way was
+// 4% of the event loop's instructions at the end of each game (callgrind, 2026-12-08).
+void append_digits(std::string& out, UInt128 magnitude, std::size_t min_digits = 0) {
+  constexpr std::uint64_t kChunk = 10'000'000'000'000'000'000ULL;  // 10^19, the largest power of ten in 64 bits
+  constexpr std::size_t kChunkDigits = 19;
+  if (magnitude > std::numeric_limits<std::uint64_t>::max()) {
+    const std::size_t high_digits = min_digits > kChunkDigits ? min_digits - kChunkDigits : 0;
+    append_digits(out, magnitude / kChunk, high_digits);
+    append_digits(out, magnitude % kChunk, kChunkDigits);
+    return;
+  }
+  char digits[20];
+  const auto [end, error] = std::to_chars(std::begin(digits), std::end(digits), static_cast<std::uint64_t>(magnitude));
+  const auto length = static_cast<std::size_t>(end - digits);
+  if (length < min_digits) out.append(min_digits - length, '0');
+  out.append(digits, length);
+}
+
+}  // namespace
+
 std::string int128_to_string(Int128 value) {
   const bool negative = value < 0;
-  UInt128 magnitude = negative ? UInt128(0) - static_cast<UInt128>(value) : static_cast<UInt128>(value);
+  const UInt128 magnitude = negative ? UInt128(0) - static_cast<UInt128>(value) : static_cast<UInt128>(value);
   std::string out;
-  do {
-    out.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
-  } while (magnitude != 0);
   if (negative) out.push_back('-');
-  std::reverse(out.begin(), out.end());
+  append_digits(out, magnitude);
   return out;
 }
 
@@ -122,12 +145,15 @@ std::optional<Int128> Decimal::to_units(unsigned decimals) const {
 std::string Decimal::to_string() const {
   const bool negative = scaled_ < 0;
   const UInt128 magnitude = negative ? UInt128(0) - static_cast<UInt128>(scaled_) : static_cast<UInt128>(scaled_);
-  std::string out = negative ? "-" : "";
-  out += int128_to_string(static_cast<Int128>(magnitude / static_cast<UInt128>(kOne)));
-  std::string fraction = int128_to_string(static_cast<Int128>(magnitude % static_cast<UInt128>(kOne)));
-  fraction.insert(0, static_cast<std::size_t>(kScale) - fraction.size(), '0');
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  if (!fraction.empty()) out += "." + fraction;
+  std::string out;
+  if (negative) out.push_back('-');
+  append_digits(out, magnitude / static_cast<UInt128>(kOne));
+  const auto fraction = magnitude % static_cast<UInt128>(kOne);
+  if (fraction != 0) {
+    out.push_back('.');
+    append_digits(out, fraction, static_cast<std::size_t>(kScale));
+    while (out.back() == '0') out.pop_back();  // the fraction is not zero, so this stops inside it
+  }
   return out;
 }
 

@@ -1,6 +1,9 @@
 // Decimal: parsing (plain, exponent, JSON-number text), shopspring-style printing, exact units, checked arithmetic.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "wire/decimal.hpp"
 
 using umpire::wire::Decimal;
@@ -64,4 +67,52 @@ TEST(Decimal, ConvertsTokenUnitsExactly) {
   EXPECT_FALSE(Decimal::parse("1.0000001")->to_units(6).has_value());
   EXPECT_EQ(*Decimal::parse("-2")->to_units(0), -2);
   EXPECT_FALSE(Decimal::parse("1")->to_units(19).has_value());
+}
+
+namespace {
+__extension__ typedef unsigned __int128 UInt128;
+
+// Digit by digit, the obvious way: the reference the chunked printer is checked against.
+std::string reference_digits(umpire::wire::Int128 value) {
+  const bool negative = value < 0;
+  UInt128 magnitude = negative ? UInt128(0) - static_cast<UInt128>(value) : static_cast<UInt128>(value);
+  std::string reversed;
+  do {
+    reversed.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (negative) reversed.push_back('-');
+  return {reversed.rbegin(), reversed.rend()};
+}
+}  // namespace
+
+TEST(Decimal, PrintsInt128AtEveryChunkBoundary) {
+  using umpire::wire::Int128;
+  using umpire::wire::int128_to_string;
+  const Int128 max = static_cast<Int128>(~UInt128{0} >> 1);
+  const Int128 min = -max - 1;
+  const Int128 two_64 = static_cast<Int128>(1) << 64;
+  Int128 ten_19 = 1;
+  for (int i = 0; i < 19; ++i) ten_19 *= 10;
+  std::vector<Int128> values = {0, 1, 9, 10, 99, 100, two_64 - 1, two_64, two_64 + 1, ten_19 - 1, ten_19, ten_19 + 1,
+                                ten_19 * ten_19 - 1, ten_19 * ten_19, ten_19 * ten_19 + 7, ten_19 * 10 + 5, max, min};
+  for (Int128 v = 1; v < max / 7; v = v * 7 + 3) values.push_back(v);  // every length, odd digits
+  for (const auto v : std::vector<Int128>(values)) {
+    if (v != min) values.push_back(-v);  // -min is not an Int128
+  }
+  for (const auto v : values) EXPECT_EQ(int128_to_string(v), reference_digits(v));
+  EXPECT_EQ(int128_to_string(max), "170141183460469231731687303715884105727");
+  EXPECT_EQ(int128_to_string(min), "-170141183460469231731687303715884105728");
+}
+
+TEST(Decimal, PrintsLargeIntegersWithSmallFractions) {
+  EXPECT_EQ(roundtrip("170141183460469231731.687303715884105727"), "170141183460469231731.687303715884105727");
+  EXPECT_EQ(roundtrip("-170141183460469231731.687303715884105727"), "-170141183460469231731.687303715884105727");
+  const auto lowest = -static_cast<umpire::wire::Int128>(~UInt128{0} >> 1) - 1;  // parse does not reach it
+  EXPECT_EQ(umpire::wire::Decimal::from_raw(lowest).to_string(), "-170141183460469231731.687303715884105728");
+  EXPECT_EQ(roundtrip("18446744073709551616.000000000000000001"), "18446744073709551616.000000000000000001");
+  EXPECT_EQ(roundtrip("10000000000000000000.1"), "10000000000000000000.1");
+  EXPECT_EQ(roundtrip("5.000000000000000010"), "5.00000000000000001");
+  EXPECT_EQ(roundtrip("-0.100000000000000000"), "-0.1");
+  EXPECT_EQ(umpire::wire::Decimal::from_units(1, 18).to_string(), "0.000000000000000001");
 }
