@@ -12,7 +12,7 @@
 
 namespace umpire::referee {
 
-using Units = __int128;  // smallest units of an asset (1e-6 USDC, 1 wei): ETH amounts overflow 64 bits
+__extension__ typedef __int128 Units;  // smallest units of an asset (1e-6 USDC, 1 wei): ETH amounts overflow 64 bits
 
 constexpr unsigned kMaxRakeBps = 10'000;
 

@@ -9,6 +9,7 @@
 
 #include "crypto/eth_messages.hpp"
 #include "crypto/signature.hpp"
+#include "referee/move_record.hpp"
 
 namespace umpire::referee {
 
@@ -471,8 +472,7 @@ void RoomManager::handle_move(const Link& link, std::uint64_t request_id, const 
   own_copy.set_request_id(request_id);
   own_copy.mutable_move_applied()->set_move(move.move());
 
-  json record = {{"seq", seq}, {"seat", mover}, {"move", move.move()}, {"game", room->game_number}};
-  journal_then(room, "move", record.dump(), [this, room, relay = std::move(relay), own_copy = std::move(own_copy),
+  journal_then(room, "move", move_record_json(seq, mover, move.move(), room->game_number), [this, room, relay = std::move(relay), own_copy = std::move(own_copy),
                                              mover, received, outcome] {
     if (room->forgotten) return;
     const auto others = frame_of(relay);
