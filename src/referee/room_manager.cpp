@@ -472,8 +472,9 @@ void RoomManager::handle_move(const Link& link, std::uint64_t request_id, const 
   own_copy.set_request_id(request_id);
   own_copy.mutable_move_applied()->set_move(move.move());
 
-  journal_then(room, "move", move_record_json(seq, mover, move.move(), room->game_number), [this, room, relay = std::move(relay), own_copy = std::move(own_copy),
-                                             mover, received, outcome] {
+  auto record = move_record_json(seq, mover, move.move(), room->game_number);
+  journal_then(room, "move", std::move(record), [this, room, relay = std::move(relay), own_copy = std::move(own_copy),
+                                                 mover, received, outcome] {
     if (room->forgotten) return;
     const auto others = frame_of(relay);
     for (std::size_t i = 0; i < room->seats.size(); ++i) {

@@ -31,10 +31,6 @@ bool accumulate(Int128& acc, std::string_view digits) {
   return true;
 }
 
-}  // namespace
-
-namespace {
-
 // Appends the digits of a non-negative value, padded with zeros to at least min_digits. Works in 64-bit chunks of
 // 19 digits (at most two 128-bit divisions) rather than a 128-bit division per digit: printing amounts that way was
 // 4% of the event loop's instructions at the end of each game (callgrind, 2026-12-08).

@@ -1,11 +1,11 @@
 // move_record_json: the journal's move record, built by hand, must be byte for byte what nlohmann::json would write
 // for the same object, since recovery reads it back with nlohmann::json.
+#include "referee/move_record.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
-
-#include "referee/move_record.hpp"
 
 using umpire::referee::move_record_json;
 
@@ -16,9 +16,20 @@ std::string nlohmann_record(std::uint64_t seq, unsigned seat, const std::string&
 }  // namespace
 
 TEST(MoveRecord, MatchesNlohmannForPlainAndEscapedMoves) {
-  const std::string moves[] = {"4",  "",       "e2e4",          "rock",           "say \"hi\"", "back\\slash",
-                               "\n", "\t\x01", "\x1f\x7f",      "caf\xc3\xa9",    "\xe2\x80\xa8", "<b>&amp;</b>",
-                               std::string(1, '\0') + "x", std::string(200, 'z')};
+  const std::string moves[] = {"4",
+                               "",
+                               "e2e4",
+                               "rock",
+                               "say \"hi\"",
+                               "back\\slash",
+                               "\n",
+                               "\t\x01",
+                               "\x1f\x7f",
+                               "caf\xc3\xa9",
+                               "\xe2\x80\xa8",
+                               "<b>&amp;</b>",
+                               std::string(1, '\0') + "x",
+                               std::string(200, 'z')};
   for (const auto& move : moves) {
     EXPECT_EQ(move_record_json(7, 1, move, 3), nlohmann_record(7, 1, move, 3)) << move;
   }

@@ -94,8 +94,24 @@ TEST(Decimal, PrintsInt128AtEveryChunkBoundary) {
   const Int128 two_64 = static_cast<Int128>(1) << 64;
   Int128 ten_19 = 1;
   for (int i = 0; i < 19; ++i) ten_19 *= 10;
-  std::vector<Int128> values = {0, 1, 9, 10, 99, 100, two_64 - 1, two_64, two_64 + 1, ten_19 - 1, ten_19, ten_19 + 1,
-                                ten_19 * ten_19 - 1, ten_19 * ten_19, ten_19 * ten_19 + 7, ten_19 * 10 + 5, max, min};
+  std::vector<Int128> values = {0,
+                                1,
+                                9,
+                                10,
+                                99,
+                                100,
+                                two_64 - 1,
+                                two_64,
+                                two_64 + 1,
+                                ten_19 - 1,
+                                ten_19,
+                                ten_19 + 1,
+                                ten_19 * ten_19 - 1,
+                                ten_19 * ten_19,
+                                ten_19 * ten_19 + 7,
+                                ten_19 * 10 + 5,
+                                max,
+                                min};
   for (Int128 v = 1; v < max / 7; v = v * 7 + 3) values.push_back(v);  // every length, odd digits
   for (const auto v : std::vector<Int128>(values)) {
     if (v != min) values.push_back(-v);  // -min is not an Int128
