@@ -18,9 +18,7 @@ class BotsAgainstServe : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!fs::exists(umpire_binary())) return;
-    dir_ = fs::temp_directory_path() / ("umpire-bots-e2e-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = fresh_test_dir("umpire-bots-e2e");
     players_port_ = free_port();
     devnode_port_ = free_port();
     admin_port_ = free_port();

@@ -17,9 +17,7 @@ using namespace std::chrono_literals;
 
 TEST(ServeJournalDelay, GamesPlayedWithTheCommitDelayAllPayAndTheDelayIsCounted) {
   if (!fs::exists(umpire_binary())) GTEST_SKIP() << "no umpire binary";
-  const auto dir = fs::temp_directory_path() / ("umpire-journal-delay-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const auto dir = fresh_test_dir("umpire-journal-delay");
   const auto config = dir / "umpire.toml";
   std::ofstream(config) << "[journal]\ncommit_delay_us = 20000\ncommit_siblings = 1\n\n"
                         << "[[room]]\nid = \"ttt\"\ngame = \"tictactoe\"\nasset = \"usdc\"\nstake = \"1\"\n";
@@ -55,9 +53,7 @@ TEST(ServeJournalDelay, GamesPlayedWithTheCommitDelayAllPayAndTheDelayIsCounted)
   EXPECT_GE(records, summary["moves"].get<double>()) << "every relayed move is a journal record";
   EXPECT_EQ(sample(page, "umpire_journal_failed_commits_total"), 0);
 
-  serve.signal(SIGTERM);
-  ASSERT_TRUE(serve.wait_exit(30s)) << read_text(dir / "serve.log");
-  EXPECT_EQ(serve.status(), 0) << read_text(dir / "serve.log");
+  EXPECT_TRUE(stops_cleanly_on_sigterm(serve, dir / "serve.log"));
   if (!::testing::Test::HasFailure()) fs::remove_all(dir);
 }
 

@@ -14,9 +14,7 @@ using namespace std::chrono_literals;
 
 TEST(ServeNotify, ReadyOnceListeningWatchdogInsideTheIntervalStoppingOnSigterm) {
   if (!fs::exists(umpire_binary())) GTEST_SKIP() << "no umpire binary";
-  const auto dir = fs::temp_directory_path() / ("umpire-notify-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const auto dir = fresh_test_dir("umpire-notify");
   NotifySocket systemd(dir / "notify.sock");
   const auto players = free_port();
   const auto devnode = free_port();

@@ -56,9 +56,7 @@ bool wait_for(NotifySocket& systemd, const std::string& line, std::chrono::milli
 
 TEST(ServeReload, SighupReloadsTheCatalogAndABrokenConfigChangesNothing) {
   if (!fs::exists(umpire_binary())) GTEST_SKIP() << "no umpire binary";
-  const auto dir = fs::temp_directory_path() / ("umpire-reload-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const auto dir = fresh_test_dir("umpire-reload");
   const auto config = dir / "umpire.toml";
   std::ofstream(config) << room_entry("ttt", "tictactoe");
   NotifySocket systemd(dir / "notify.sock");
@@ -111,9 +109,7 @@ TEST(ServeReload, SighupReloadsTheCatalogAndABrokenConfigChangesNothing) {
   EXPECT_NE(read_text(dir / "serve.log").find("reload_failed"), std::string::npos) << read_text(dir / "serve.log");
   ASSERT_TRUE(serve.running());
 
-  serve.signal(SIGTERM);
-  ASSERT_TRUE(serve.wait_exit(30s)) << read_text(dir / "serve.log");
-  EXPECT_EQ(serve.status(), 0) << read_text(dir / "serve.log");
+  EXPECT_TRUE(stops_cleanly_on_sigterm(serve, dir / "serve.log"));
   if (!::testing::Test::HasFailure()) fs::remove_all(dir);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -44,6 +45,14 @@ inline bool port_open(std::uint16_t port) {
 inline std::string read_text(const fs::path& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// An empty directory for one test's files: <temp>/<name>-<pid>, emptied if an earlier run left it.
+inline fs::path fresh_test_dir(const std::string& name) {
+  const auto dir = fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
 }
 
 // `umpire args…` in the background: stderr appended to `log`, stdout to `out` (or to `log` as well). The destructor
@@ -123,6 +132,20 @@ class UmpireProcess {
   pid_t pid_ = -1;
   std::optional<int> status_;
 };
+
+// SIGTERM, then `process` must exit with status 0 within `timeout`; the failure shows `log`.
+inline ::testing::AssertionResult stops_cleanly_on_sigterm(
+    UmpireProcess& process, const fs::path& log, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  process.signal(SIGTERM);
+  if (!process.wait_exit(timeout)) {
+    return ::testing::AssertionFailure() << "still running after SIGTERM\n" << read_text(log);
+  }
+  if (process.status() != 0) {
+    return ::testing::AssertionFailure() << "exit status " << process.status().value_or(-1) << " after SIGTERM\n"
+                                         << read_text(log);
+  }
+  return ::testing::AssertionSuccess();
+}
 
 struct Finished {
   int status = -1;  // exit status, or -1 if killed (timeout or signal)
